@@ -1,0 +1,129 @@
+# Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
+#   make [CONFIG=name] [ESCAPE=0x1c]   build build/hypervisor.bin
+#   make run | debug | test | bench | deps | clean
+CONFIG ?= baremetal
+PLATFORM ?= qemu-virt
+ESCAPE ?= 0x1c
+CROSS_COMPILE ?= aarch64-linux-gnu-
+BENCH_DIRECT_BYTES ?= 0
+
+BUILD := build
+CFG_BUILD := $(BUILD)/$(CONFIG)
+PLAT_DIR := platform/$(PLATFORM)
+
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+QEMU := qemu-system-aarch64
+PYTEST := /usr/bin/python3 -m pytest
+
+include $(PLAT_DIR)/$(CONFIG).mk
+QEMU_MEM ?= 2G
+
+CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common -fPIE \
+	-fno-stack-protector -fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align \
+	-mno-outline-atomics -I. -DESCAPE_CHAR=$(ESCAPE) -DBENCH_DIRECT_BYTES=$(BENCH_DIRECT_BYTES)
+ASFLAGS := -I. -D__ASSEMBLY__
+LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -nostdlib -T linker.ld
+
+HV_SRCS := $(wildcard arch/*.c arch/*.S hypervisor/*.c drivers/*.c) $(PLAT_DIR)/$(CONFIG).c
+HV_OBJS := $(patsubst %,$(CFG_BUILD)/obj/%.o,$(HV_SRCS)) $(CFG_BUILD)/obj/blobs.S.o
+DTBS := $(patsubst %,$(CFG_BUILD)/%.dtb,$(ZONE_DTS))
+BLOB_FILES := $(foreach b,$(BLOBS),$(word 2,$(subst =, ,$(b))))
+
+QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp $(QEMU_SMP) -m $(QEMU_MEM) \
+	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
+	-kernel $(CFG_BUILD)/hypervisor.bin
+
+.PHONY: all run debug test unit systest bench deps clean guests FORCE
+all: $(BUILD)/hypervisor.bin
+
+$(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
+	cp $< $@
+
+$(CFG_BUILD)/hypervisor.elf: $(HV_OBJS) linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(HV_OBJS)
+
+$(CFG_BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.elf
+	$(OBJCOPY) -O binary $< $@
+
+# Rebuild everything when the build-time knobs change.
+$(CFG_BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CFLAGS)' | cmp -s - $@ || echo '$(CFLAGS)' > $@
+
+$(CFG_BUILD)/obj/%.c.o: %.c $(CFG_BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(CFG_BUILD)/obj/%.S.o: %.S $(CFG_BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+# Zone images, device trees and initramfs are embedded; the C configuration names them BLOB(x).
+$(CFG_BUILD)/blobs.S: $(PLAT_DIR)/$(CONFIG).mk $(BLOB_FILES)
+	@mkdir -p $(@D)
+	@( echo '.section .blobs, "a"'; \
+	  for b in $(BLOBS); do n=$${b%%=*}; f=$${b#*=}; \
+	    printf '.balign 4096\n.global blob_%s\nblob_%s:\n.incbin "%s"\n.global blob_%s_end\nblob_%s_end:\n' \
+	      $$n $$n $$f $$n $$n; done ) > $@
+
+$(CFG_BUILD)/obj/blobs.S.o: $(CFG_BUILD)/blobs.S
+	$(CC) $(CFLAGS) $(ASFLAGS) -c $< -o $@
+
+$(CFG_BUILD)/%.dtb: $(PLAT_DIR)/%.dts $(wildcard $(PLAT_DIR)/*.dtsi)
+	@mkdir -p $(@D)
+	cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
+	dtc -q -I dts -O dtb -o $@ $(CFG_BUILD)/$*.dts.pp
+
+$(BUILD)/testguest/testguest.bin: FORCE
+	$(MAKE) -C tests/guests/testguest O=$(abspath $(BUILD)/testguest) CROSS_COMPILE=$(CROSS_COMPILE)
+
+-include $(HV_OBJS:.o=.d)
+
+run: deps-check all
+	$(QEMU) $(QEMU_ARGS)
+
+debug: deps-check all
+	@echo "waiting for gdb: gdb-multiarch $(CFG_BUILD)/hypervisor.elf -ex 'target remote :1234'"
+	$(QEMU) $(QEMU_ARGS) -s -S
+
+qemu-cmd:
+	@echo $(QEMU) $(QEMU_ARGS)
+
+# Host unit tests (cmocka) and system tests (pytest + pexpect under QEMU).
+UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \
+	hypervisor/history.c hypervisor/tagline.c hypervisor/escape.c hypervisor/ratelimit.c \
+	hypervisor/lib.c arch/esr.c
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h hypervisor/*.h arch/*.h)
+	@mkdir -p $(@D)
+	gcc -std=c11 -Wall -Wextra -Werror -g -O1 -DHOST_TEST -I. -o $@ $< $(UNIT_SRCS) -lcmocka
+
+unit: deps-check $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+systest: deps-check
+	$(PYTEST) -v tests/system
+
+test: deps-check
+	$(MAKE) unit
+	$(PYTEST) -v tests/system tests/unit/test_cmocka.py
+
+bench: deps-check
+	/usr/bin/python3 scripts/bench.py
+
+DEPS_PKGS := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm u-boot-qemu \
+	u-boot-tools device-tree-compiler python3-pytest python3-pexpect libcmocka-dev cpio \
+	gdb-multiarch xz-utils
+
+deps:
+	scripts/install-deps.sh $(DEPS_PKGS)
+
+deps-check:
+	@scripts/install-deps.sh --check $(DEPS_PKGS) || scripts/install-deps.sh $(DEPS_PKGS)
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C tests/guests/testguest O=$(abspath $(BUILD)/testguest) clean 2>/dev/null || true

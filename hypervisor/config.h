@@ -1,0 +1,59 @@
+/* Static partitioning: what a platform folder describes in C (platform/<board>/). */
+#ifndef HV_CONFIG_H
+#define HV_CONFIG_H
+
+#include "hypervisor/lib.h"
+
+#define MAX_ZONES 8
+#define MAX_VCPUS 4
+
+/* A file embedded in the hypervisor image at build time (see the Makefile's blobs.S). */
+struct blob {
+    const uint8_t *start;
+    const uint8_t *end;
+};
+
+#define BLOB(name)                                                                                 \
+    {                                                                                              \
+        blob_##name, blob_##name##_end                                                             \
+    }
+#define DECLARE_BLOB(name) extern const uint8_t blob_##name[], blob_##name##_end[]
+
+struct zone_config {
+    const char *name;
+    uint32_t ncpus;
+    uint8_t cpus[MAX_VCPUS]; /* physical CPU indices, one vCPU each */
+    uint64_t ram_ipa, ram_pa, ram_size;
+    struct blob kernel; /* loaded at ram_ipa + kernel_offset, entered with x0 = dtb */
+    uint64_t kernel_offset;
+    struct blob dtb;
+    uint64_t dtb_offset;
+    struct blob initrd; /* optional */
+    uint64_t initrd_offset;
+    uint64_t virtio_ipa;   /* 0x200 virtio-mmio console window, never mapped */
+    uint32_t virtio_intid; /* SPI the guest sees for it */
+    uint64_t vpl011_ipa;   /* emulated PL011, 0 = none */
+    uint32_t vpl011_intid;
+    uint16_t cols, rows;   /* CONSOLE_F_SIZE */
+    uint8_t *history;      /* background output ring */
+    uint32_t history_size;
+};
+
+struct platform_config {
+    const char *name;
+    uint64_t ram_base, ram_size; /* all of physical RAM */
+    uint64_t uart_base;
+    uint32_t uart_intid;
+    uint64_t gicd_base, gicr_base;
+    uint32_t ncpus;
+    uint64_t mpidr[8];
+    /* Where every zone finds its virtual GIC (trapped, never mapped). */
+    uint64_t vgicd_ipa, vgicr_ipa;
+    const struct zone_config *zones;
+    uint32_t nzones;
+    uint32_t focus; /* zone that has the console at boot */
+};
+
+extern const struct platform_config platform;
+
+#endif

@@ -1,0 +1,33 @@
+/* Freestanding basics: sized types, string helpers, formatted printing. */
+#ifndef HV_LIB_H
+#define HV_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
+#define IS_ALIGNED(x, a) (((x) & ((uint64_t)(a)-1)) == 0)
+#define BIT(n) (1ULL << (n))
+#define UNUSED(x) ((void)(x))
+
+#ifndef HOST_TEST
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+#else
+#include <string.h>
+#endif
+
+/* snprintf subset: %s %c %d %u %x %lx %lu %ld %llx %llu %p %%, width and '0' pad, '-'. */
+int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int hv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

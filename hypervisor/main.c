@@ -1,0 +1,52 @@
+/* Boot: console, interrupt controller, zones, then every CPU idles until its vCPU starts. */
+#include "arch/cpu.h"
+#include "drivers/gicv3.h"
+#include "drivers/pl011.h"
+#include "hypervisor/bench.h"
+#include "hypervisor/irq.h"
+#include "hypervisor/log.h"
+#include "hypervisor/zone.h"
+
+static void cpu_interrupts_init(uint32_t cpu)
+{
+    gicv3_init_cpu(cpu, read_sysreg(mpidr_el1));
+    gicv3_enable_ppi(cpu, SGI_KICK);
+    gicv3_enable_ppi(cpu, GIC_MAINT_PPI);
+}
+
+static void start_secondaries(void)
+{
+    for (uint32_t cpu = 1; cpu < platform.ncpus; cpu++) {
+        int64_t r = cpu_start(cpu, platform.mpidr[cpu]);
+        if (r != 0)
+            hv_log("CPU %u (MPIDR 0x%lx) did not start: PSCI error %ld", cpu, platform.mpidr[cpu],
+                   r);
+    }
+}
+
+void hv_primary_main(void)
+{
+    pl011_init(platform.uart_base);
+    mux_init(ESCAPE_CHAR, platform.focus);
+    hv_log("hypervisor on %s: %u CPUs, %u zones, running at EL2", platform.name, platform.ncpus,
+           platform.nzones);
+    gicv3_init_dist(platform.gicd_base, platform.gicr_base);
+    cpu_interrupts_init(0);
+    gicv3_enable_spi(platform.uart_intid, read_sysreg(mpidr_el1));
+    bench_direct();
+    zones_init();
+    for (uint32_t i = 0; i < nzones; i++) {
+        const struct zone_config *c = zones[i].cfg;
+        hv_log("zone %u: %s, %u vCPU(s), RAM 0x%lx bytes at PA 0x%lx, console at IPA 0x%lx", i,
+               c->name, c->ncpus, c->ram_size, c->ram_pa, c->virtio_ipa);
+    }
+    mux_start();
+    start_secondaries();
+    cpu_idle();
+}
+
+void hv_secondary_main(uint32_t cpu)
+{
+    cpu_interrupts_init(cpu);
+    cpu_idle();
+}

@@ -1,0 +1,36 @@
+/* MMIO trap dispatch: the zone's virtual GIC, virtio-mmio console window(s). */
+#include "hypervisor/mmio.h"
+#include "hypervisor/zone.h"
+
+static bool in_window(uint64_t ipa, uint64_t base, uint64_t size)
+{
+    return base && ipa >= base && ipa - base < size;
+}
+
+static bool console_access(struct zone *z, uint64_t off, const struct mmio_access *a, uint64_t *val)
+{
+    uint32_t v32 = (uint32_t)*val;
+    if (a->width == 8)
+        return false; /* virtio-mmio registers are at most 32 bits wide */
+    spin_lock(&z->con_lock);
+    bool ok = a->write ? vmmio_write(&z->con.mmio, (uint32_t)off, a->width, v32)
+                       : vmmio_read(&z->con.mmio, (uint32_t)off, a->width, &v32);
+    spin_unlock(&z->con_lock);
+    if (!a->write)
+        *val = v32;
+    return ok;
+}
+
+bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
+{
+    struct zone *z = v->zone;
+    const struct zone_config *c = z->cfg;
+    uint64_t ipa = a->ipa;
+    if (in_window(ipa, c->virtio_ipa, VIRTIO_MMIO_WINDOW))
+        return console_access(z, ipa - c->virtio_ipa, a, val);
+    if (in_window(ipa, platform.vgicd_ipa, VGIC_DIST_SIZE))
+        return vgic_dist_access(v, ipa - platform.vgicd_ipa, a->width, a->write, val);
+    if (in_window(ipa, platform.vgicr_ipa, (uint64_t)VGIC_REDIST_FRAME * z->nvcpus))
+        return vgic_redist_access(v, ipa - platform.vgicr_ipa, a->width, a->write, val);
+    return false;
+}

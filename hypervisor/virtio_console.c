@@ -1,0 +1,211 @@
+/* virtio console port 0: TX completes inside the notify trap, RX from the held-input ring. */
+#include "hypervisor/virtio_console.h"
+
+#define Q_RX 0
+#define Q_TX 1
+
+enum {
+    CFG_COLS = 0,
+    CFG_ROWS = 2,
+    CFG_MAX_NR_PORTS = 4,
+    CFG_EMERG_WR = 8,
+    CFG_SIZE = 12,
+};
+
+static struct vcon *to_vcon(struct vmmio_dev *d)
+{
+    return d->priv;
+}
+
+uint32_t vcon_input_held(const struct vcon *c)
+{
+    uint32_t head = __atomic_load_n(&c->in_head, __ATOMIC_ACQUIRE);
+    uint32_t tail = __atomic_load_n(&c->in_tail, __ATOMIC_ACQUIRE);
+    return head - tail;
+}
+
+uint32_t vcon_input_space(const struct vcon *c)
+{
+    return VCON_INBUF - vcon_input_held(c);
+}
+
+bool vcon_input_push(struct vcon *c, uint8_t b)
+{
+    if (vcon_input_space(c) == 0)
+        return false;
+    c->in_buf[c->in_head % VCON_INBUF] = b;
+    __atomic_store_n(&c->in_head, c->in_head + 1, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* Copy held input into one device-writable chain; returns bytes written. */
+static uint32_t fill_chain(struct vcon *c, const struct vq_chain *ch)
+{
+    uint32_t head = __atomic_load_n(&c->in_head, __ATOMIC_ACQUIRE);
+    uint32_t tail = c->in_tail;
+    uint32_t written = 0;
+    for (uint16_t s = 0; s < ch->nseg && tail != head; s++) {
+        uint32_t n = 0;
+        while (n < ch->seg[s].len && tail != head)
+            ch->seg[s].hva[n++] = c->in_buf[tail++ % VCON_INBUF];
+        written += n;
+    }
+    __atomic_store_n(&c->in_tail, tail, __ATOMIC_RELEASE);
+    return written;
+}
+
+static void chain_error(struct vcon *c, struct virtq *vq, enum vq_err err, bool head_valid)
+{
+    /* Completing the bad chain with length 0 keeps a busy-waiting driver from hanging. */
+    if (head_valid)
+        vq_push(vq, c->chain.head, 0);
+    vmmio_fail(&c->mmio, vq_err_str(err));
+}
+
+void vcon_rx_deliver(struct vcon *c)
+{
+    struct virtq *vq = &c->mmio.vq[Q_RX];
+    bool used = false, freed = false;
+    if (!vmmio_live(&c->mmio) || !vq->ready)
+        return;
+    while (vcon_input_held(c)) {
+        bool head_valid;
+        enum vq_err err = vq_pop(vq, c->mmio.mem, VQ_DIR_WRITE, &c->chain, &head_valid);
+        if (err) {
+            chain_error(c, vq, err, head_valid);
+            break;
+        }
+        if (c->chain.nseg == 0)
+            break;
+        uint32_t n = fill_chain(c, &c->chain);
+        vq_push(vq, c->chain.head, n);
+        used = true;
+        freed |= n > 0;
+    }
+    if (used && vq_want_interrupt(vq))
+        vmmio_raise(&c->mmio, VIRTIO_INT_VRING);
+    if (freed && c->host->input_space)
+        c->host->input_space(c->ctx);
+}
+
+static void tx_process(struct vcon *c)
+{
+    struct virtq *vq = &c->mmio.vq[Q_TX];
+    bool used = false;
+    for (;;) {
+        bool head_valid;
+        enum vq_err err = vq_pop(vq, c->mmio.mem, VQ_DIR_READ, &c->chain, &head_valid);
+        if (err) {
+            chain_error(c, vq, err, head_valid);
+            used |= head_valid;
+            break;
+        }
+        if (c->chain.nseg == 0)
+            break;
+        for (uint16_t s = 0; s < c->chain.nseg; s++)
+            c->host->output(c->ctx, c->chain.seg[s].hva, c->chain.seg[s].len);
+        vq_push(vq, c->chain.head, 0);
+        used = true;
+    }
+    if (used && vq_want_interrupt(vq))
+        vmmio_raise(&c->mmio, VIRTIO_INT_VRING);
+}
+
+static void queue_notify(struct vmmio_dev *d, uint32_t q)
+{
+    struct vcon *c = to_vcon(d);
+    if (q == Q_TX)
+        tx_process(c);
+    else
+        vcon_rx_deliver(c);
+}
+
+static void config_bytes(const struct vcon *c, uint8_t out[CFG_SIZE])
+{
+    memset(out, 0, CFG_SIZE);
+    out[CFG_COLS] = (uint8_t)c->cols;
+    out[CFG_COLS + 1] = (uint8_t)(c->cols >> 8);
+    out[CFG_ROWS] = (uint8_t)c->rows;
+    out[CFG_ROWS + 1] = (uint8_t)(c->rows >> 8);
+    out[CFG_MAX_NR_PORTS] = 1;
+}
+
+static bool config_read(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t *val)
+{
+    uint8_t cfg[CFG_SIZE];
+    config_bytes(to_vcon(d), cfg);
+    *val = 0;
+    if (width != 1 && width != 2 && width != 4)
+        return false;
+    for (uint32_t i = 0; i < width; i++)
+        if (off + i < CFG_SIZE)
+            *val |= (uint32_t)cfg[off + i] << (8 * i);
+    return true; /* beyond the structure reads as zero, like unused config space */
+}
+
+static bool config_write(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t val)
+{
+    struct vcon *c = to_vcon(d);
+    if (width != 1 && width != 2 && width != 4)
+        return false;
+    /* emerg_wr works before (and regardless of) driver setup, per spec 5.3.4. */
+    if (off == CFG_EMERG_WR) {
+        uint8_t b = (uint8_t)val;
+        c->host->output(c->ctx, &b, 1);
+    }
+    return true; /* cols/rows/max_nr_ports are read-only: writes are ignored */
+}
+
+static void dev_reset(struct vmmio_dev *d)
+{
+    /* Held input survives a reset: it belongs to the person typing, not to the driver. */
+    UNUSED(d);
+}
+
+static void driver_ok(struct vmmio_dev *d)
+{
+    /* Linux reads the console size only after a configuration-change interrupt. */
+    if (vmmio_has_feature(d, VIRTIO_CONSOLE_F_SIZE))
+        vmmio_raise(d, VIRTIO_INT_CONFIG);
+}
+
+static void set_irq(struct vmmio_dev *d, bool level)
+{
+    struct vcon *c = to_vcon(d);
+    c->host->set_irq(c->ctx, level);
+}
+
+static void fault(struct vmmio_dev *d, const char *what)
+{
+    struct vcon *c = to_vcon(d);
+    c->host->fault(c->ctx, what);
+}
+
+static const struct vmmio_ops vcon_ops = {
+    .config_read = config_read,
+    .config_write = config_write,
+    .queue_notify = queue_notify,
+    .reset = dev_reset,
+    .driver_ok = driver_ok,
+    .set_irq = set_irq,
+    .fault = fault,
+};
+
+void vcon_init(struct vcon *c, const struct guest_mem *mem, uint16_t cols, uint16_t rows,
+               const struct vcon_host *host, void *ctx)
+{
+    memset(c, 0, sizeof(*c));
+    c->host = host;
+    c->ctx = ctx;
+    c->cols = cols;
+    c->rows = rows;
+    c->mmio.ops = &vcon_ops;
+    c->mmio.priv = c;
+    c->mmio.mem = mem;
+    c->mmio.device_id = VIRTIO_ID_CONSOLE;
+    c->mmio.device_features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_CONSOLE_F_SIZE) |
+                              BIT(VIRTIO_CONSOLE_F_EMERG_WRITE);
+    c->mmio.nqueues = 2;
+    c->mmio.queue_num_max = VQ_MAX_SIZE;
+    vmmio_init(&c->mmio);
+}

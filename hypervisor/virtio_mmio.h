@@ -1,0 +1,86 @@
+/*
+ * virtio-mmio transport, version 2 only (virtio 1.2 section 4.2.2), as a register model that
+ * knows nothing of traps or interrupts controllers: the zone glue feeds it decoded accesses and
+ * receives interrupt-line changes through ops.
+ */
+#ifndef HV_VIRTIO_MMIO_H
+#define HV_VIRTIO_MMIO_H
+
+#include "hypervisor/virtqueue.h"
+
+#define VIRTIO_MMIO_WINDOW 0x200
+#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
+#define VIRTIO_MMIO_VENDOR 0x4c4d4548 /* "HEML": our vendor id, any value is legal */
+#define VIRTIO_MMIO_CONFIG 0x100
+#define VIRTIO_MAX_QUEUES 2
+
+#define VIRTIO_STATUS_ACK 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED 128
+
+#define VIRTIO_INT_VRING 1
+#define VIRTIO_INT_CONFIG 2
+
+#define VIRTIO_F_VERSION_1 32
+
+struct vmmio_dev;
+
+struct vmmio_ops {
+    /* Device config space, offset relative to 0x100; width 1, 2 or 4. false = bad access. */
+    bool (*config_read)(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t *val);
+    bool (*config_write)(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t val);
+    void (*queue_notify)(struct vmmio_dev *d, uint32_t q);
+    void (*reset)(struct vmmio_dev *d);
+    void (*driver_ok)(struct vmmio_dev *d);
+    void (*set_irq)(struct vmmio_dev *d, bool level);
+    /* One line describing a device fault; the caller rate-limits. */
+    void (*fault)(struct vmmio_dev *d, const char *what);
+};
+
+struct vmmio_dev {
+    /* Set by the device model before use. */
+    const struct vmmio_ops *ops;
+    void *priv;
+    const struct guest_mem *mem;
+    uint32_t device_id;
+    uint64_t device_features;
+    uint32_t nqueues;
+    uint16_t queue_num_max;
+    /* Register state. */
+    uint32_t status;
+    uint32_t dev_features_sel;
+    uint32_t drv_features_sel;
+    uint64_t driver_features;
+    uint32_t queue_sel;
+    uint32_t int_status;
+    uint32_t config_generation;
+    uint32_t shm_sel;
+    struct virtq vq[VIRTIO_MAX_QUEUES];
+};
+
+void vmmio_init(struct vmmio_dev *d);
+
+/* Register access; off within the 0x200 window, width in bytes. false = inject an abort. */
+bool vmmio_read(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t *val);
+bool vmmio_write(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t val);
+
+/* Raise interrupt status bits (VIRTIO_INT_*) and drive the line. */
+void vmmio_raise(struct vmmio_dev *d, uint32_t bits);
+
+/* A malformed ring: DEVICE_NEEDS_RESET, a configuration-change interrupt, one fault report. */
+void vmmio_fail(struct vmmio_dev *d, const char *what);
+
+static inline bool vmmio_live(const struct vmmio_dev *d)
+{
+    return (d->status & VIRTIO_STATUS_DRIVER_OK) && !(d->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static inline bool vmmio_has_feature(const struct vmmio_dev *d, unsigned bit)
+{
+    return (d->driver_features >> bit) & 1;
+}
+
+#endif

@@ -1,0 +1,344 @@
+/* Zones: creation from the static configuration, vCPU life cycle, zone power, console glue. */
+#include "hypervisor/zone.h"
+#include "arch/cpu.h"
+#include "arch/psci_call.h"
+#include "arch/sysreg.h"
+#include "drivers/gicv3.h"
+#include "hypervisor/irq.h"
+#include "hypervisor/log.h"
+
+#define HCR_VM (1ULL << 0)
+#define HCR_SWIO (1ULL << 1)
+#define HCR_FMO (1ULL << 3)
+#define HCR_IMO (1ULL << 4)
+#define HCR_AMO (1ULL << 5)
+#define HCR_FB (1ULL << 9)
+#define HCR_BSU_IS (1ULL << 10)
+#define HCR_TSC (1ULL << 19)
+#define HCR_RW (1ULL << 31)
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW)
+
+#define SCTLR_EL1_RESET 0x30d00800ULL /* RES1 bits, MMU and caches off */
+#define CPTR_EL2_RES1 0x33ffULL      /* FP/SIMD not trapped */
+#define SPSR_EL1H_MASKED 0x3c5ULL
+
+struct zone zones[MAX_ZONES];
+uint32_t nzones;
+static struct vcpu *pcpu_vcpu[MAX_CPUS];
+static spinlock_t log_lock;
+
+extern uint8_t __image_start[], __image_end[];
+
+struct vcpu *current_vcpu(void)
+{
+    return pcpu_vcpu[cpu_id()];
+}
+
+const char *zone_state_str(const struct zone *z)
+{
+    switch (z->state) {
+    case ZONE_RUNNING:
+        return "running";
+    case ZONE_OFF:
+        return "off";
+    case ZONE_RESTARTING:
+        return "restarting";
+    }
+    return "?";
+}
+
+void zone_log(struct zone *z, const char *fmt, ...)
+{
+    char msg[160];
+    uint32_t suppressed;
+    spin_lock(&log_lock);
+    bool ok = ratelimit_allow(&z->log_rl, counter_now(), counter_freq() / 10, &suppressed);
+    spin_unlock(&log_lock);
+    if (!ok)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    hv_vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (suppressed)
+        hv_log("zone %u (%s): %s [%u similar lines suppressed]", z->id, z->cfg->name, msg,
+               suppressed);
+    else
+        hv_log("zone %u (%s): %s", z->id, z->cfg->name, msg);
+}
+
+/* ---- console glue: the virtio console's view of the rest of the hypervisor ---- */
+
+static void con_output(void *ctx, const uint8_t *buf, size_t len)
+{
+    mux_zone_output(ctx, buf, len);
+}
+
+static void con_set_irq(void *ctx, bool level)
+{
+    struct zone *z = ctx;
+    vgic_set_level(z, z->cfg->virtio_intid, level);
+}
+
+static void con_fault(void *ctx, const char *what)
+{
+    zone_log(ctx, "virtio-console: %s; device needs reset", what);
+}
+
+static void con_input_space(void *ctx)
+{
+    mux_input_space(ctx);
+}
+
+static const struct vcon_host con_host = {
+    .output = con_output,
+    .set_irq = con_set_irq,
+    .fault = con_fault,
+    .input_space = con_input_space,
+};
+
+void zone_console_kick(struct zone *z)
+{
+    spin_lock(&z->con_lock);
+    vcon_rx_deliver(&z->con);
+    spin_unlock(&z->con_lock);
+}
+
+/* ---- images ---- */
+
+static bool blob_fits(const struct zone_config *c, const struct blob *b, uint64_t off)
+{
+    uint64_t len = (uint64_t)(b->end - b->start);
+    return off <= c->ram_size && len <= c->ram_size - off;
+}
+
+static void load_blob(struct zone *z, const struct blob *b, uint64_t off)
+{
+    if (!b->start)
+        return;
+    uint8_t *dst = z->mem.hva + off;
+    uint64_t len = (uint64_t)(b->end - b->start);
+    memcpy(dst, b->start, len);
+    /* The guest starts with its MMU off: its fetches and loads bypass our caches. */
+    dcache_clean_range(dst, len);
+}
+
+/* Copy pristine kernel, device tree and initramfs into the zone's RAM and point vCPU 0 at it. */
+static void zone_load(struct zone *z)
+{
+    const struct zone_config *c = z->cfg;
+    load_blob(z, &c->kernel, c->kernel_offset);
+    load_blob(z, &c->dtb, c->dtb_offset);
+    load_blob(z, &c->initrd, c->initrd_offset);
+    icache_invalidate_all();
+    z->vcpu[0].entry = c->ram_ipa + c->kernel_offset;
+    z->vcpu[0].arg = c->ram_ipa + c->dtb_offset;
+    z->boots++;
+}
+
+static void check_config(const struct zone_config *c)
+{
+    uint64_t hv_lo = (uint64_t)__image_start, hv_hi = (uint64_t)__image_end;
+    if (c->ram_pa < hv_hi && hv_lo < c->ram_pa + c->ram_size)
+        hv_panic("config: %s RAM 0x%lx+0x%lx overlaps the hypervisor at 0x%lx-0x%lx", c->name,
+                 c->ram_pa, c->ram_size, hv_lo, hv_hi);
+    if (!blob_fits(c, &c->kernel, c->kernel_offset) || !blob_fits(c, &c->dtb, c->dtb_offset) ||
+        !blob_fits(c, &c->initrd, c->initrd_offset))
+        hv_panic("config: %s images do not fit its RAM", c->name);
+    if (c->ncpus == 0 || c->ncpus > MAX_VCPUS)
+        hv_panic("config: %s has %u CPUs", c->name, c->ncpus);
+}
+
+static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c)
+{
+    check_config(c);
+    z->id = id;
+    z->cfg = c;
+    z->mem.ipa_base = c->ram_ipa;
+    z->mem.size = c->ram_size;
+    z->mem.hva = (uint8_t *)c->ram_pa;
+    if (!stage2_init(&z->s2, (uint16_t)(id + 1)) ||
+        !stage2_map(&z->s2, c->ram_ipa, c->ram_pa, c->ram_size))
+        hv_panic("config: out of stage-2 tables for %s", c->name);
+    z->nvcpus = c->ncpus;
+    for (uint32_t i = 0; i < c->ncpus; i++) {
+        struct vcpu *v = &z->vcpu[i];
+        v->zone = z;
+        v->idx = i;
+        v->pcpu = c->cpus[i];
+        v->vmpidr = (1ULL << 31) | i; /* Aff0 = vCPU index; bit 31 is RES1 */
+        if (v->pcpu >= platform.ncpus || pcpu_vcpu[v->pcpu])
+            hv_panic("config: %s CPU %u is missing or shared", c->name, v->pcpu);
+        pcpu_vcpu[v->pcpu] = v;
+    }
+    vgic_init(&z->vgic, z->nvcpus);
+    vcon_init(&z->con, &z->mem, c->cols, c->rows, &con_host, z);
+    mux_zone_init(z);
+    zone_load(z);
+    z->state = ZONE_RUNNING;
+    z->vcpu[0].power = VCPU_ON_PENDING;
+}
+
+void zones_init(void)
+{
+    nzones = platform.nzones;
+    for (uint32_t i = 0; i < nzones; i++)
+        zone_create(&zones[i], i, &platform.zones[i]);
+}
+
+/* ---- vCPU life cycle ---- */
+
+void vcpu_kick(struct vcpu *v)
+{
+    if (v->pcpu != cpu_id())
+        gicv3_send_sgi(platform.mpidr[v->pcpu], SGI_KICK);
+}
+
+/* Runs on a fresh stack whose top TRAP_FRAME_SIZE bytes are free: the guest's first frame. */
+static void vcpu_enter_fresh(void) __attribute__((noreturn));
+static void vcpu_enter_fresh(void)
+{
+    struct vcpu *v = current_vcpu();
+    struct zone *z = v->zone;
+    write_sysreg(vttbr_el2, stage2_vttbr(&z->s2));
+    write_sysreg(vtcr_el2, stage2_vtcr());
+    isb();
+    __asm__ volatile("tlbi vmalls12e1\n dsb ish" ::: "memory");
+    write_sysreg(vmpidr_el2, v->vmpidr);
+    write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+    write_sysreg(hcr_el2, HCR_GUEST);
+    write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    write_sysreg(mdcr_el2, 0);
+    write_sysreg(cnthctl_el2, 3); /* EL1 may read the physical counter and timer */
+    write_sysreg(cntvoff_el2, 0);
+    write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+    write_sysreg(cntv_ctl_el0, 0);
+    write_sysreg(cntp_ctl_el0, 0);
+    gicv3_vcpu_reset();
+    isb();
+
+    struct trap_frame *f = (struct trap_frame *)cpu_stack_top(cpu_id()) - 1;
+    memset(f, 0, sizeof(*f));
+    f->x[0] = v->arg;
+    f->elr = v->entry;
+    f->spsr = SPSR_EL1H_MASKED;
+    __atomic_store_n(&v->power, VCPU_ON, __ATOMIC_RELEASE);
+    vgic_flush(v);
+    arch_enter_frame(f);
+}
+
+static void vcpu_enter(void) __attribute__((noreturn));
+static void vcpu_enter(void)
+{
+    /* Drop the idle loop's frames; the frame for eret sits at the very top of the stack. */
+    uint8_t *top = cpu_stack_top(cpu_id());
+    arch_reset_stack(top - sizeof(struct trap_frame), vcpu_enter_fresh);
+}
+
+static void vcpu_stop(struct vcpu *v) __attribute__((noreturn));
+static void vcpu_stop(struct vcpu *v)
+{
+    gicv3_vcpu_reset();
+    write_sysreg(ICH_HCR_EL2, 0);
+    v->stop_req = false;
+    __atomic_store_n(&v->power, VCPU_OFF, __ATOMIC_RELEASE);
+    vcpu_kick(&v->zone->vcpu[0]); /* a restart on vCPU 0 may be waiting for us */
+    arch_reset_stack(cpu_stack_top(cpu_id()), cpu_idle);
+}
+
+void vcpu_before_return(struct vcpu *v)
+{
+    if (v->stop_req)
+        vcpu_stop(v);
+    vgic_flush(v);
+}
+
+void vcpu_cpu_off(struct vcpu *v)
+{
+    vcpu_stop(v);
+}
+
+int32_t vcpu_cpu_on(struct zone *z, uint64_t mpidr, uint64_t entry, uint64_t ctx)
+{
+    for (uint32_t i = 0; i < z->nvcpus; i++) {
+        struct vcpu *t = &z->vcpu[i];
+        if ((t->vmpidr & 0xff00ffffffULL) != (mpidr & 0xff00ffffffULL))
+            continue;
+        if (!gmem_translate(&z->mem, entry, 4))
+            return PSCI_INVALID_PARAMETERS;
+        uint32_t expect = VCPU_OFF;
+        t->entry = entry;
+        t->arg = ctx;
+        if (!__atomic_compare_exchange_n(&t->power, &expect, VCPU_ON_PENDING, false,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return expect == VCPU_ON ? PSCI_ALREADY_ON : PSCI_ON_PENDING;
+        vcpu_kick(t);
+        return PSCI_SUCCESS;
+    }
+    return PSCI_INVALID_PARAMETERS;
+}
+
+static void stop_all(struct zone *z)
+{
+    for (uint32_t i = 0; i < z->nvcpus; i++) {
+        struct vcpu *v = &z->vcpu[i];
+        if (v->power != VCPU_OFF)
+            v->stop_req = true;
+        vcpu_kick(v);
+    }
+}
+
+void zone_power_off(struct zone *z)
+{
+    z->state = ZONE_OFF;
+    stop_all(z);
+    mux_input_space(z); /* input for it is discarded now, so UART reading may resume */
+}
+
+void zone_restart(struct zone *z)
+{
+    z->state = ZONE_RESTARTING;
+    __atomic_store_n(&z->restart_req, true, __ATOMIC_RELEASE);
+    stop_all(z);
+}
+
+/* On vCPU 0's CPU, once every vCPU of the zone has stopped: reload and boot again. */
+static void zone_do_restart(struct zone *z)
+{
+    for (uint32_t i = 0; i < z->nvcpus; i++)
+        if (z->vcpu[i].power != VCPU_OFF)
+            return; /* not yet: its vcpu_stop will kick us */
+    z->restart_req = false;
+    vgic_init(&z->vgic, z->nvcpus);
+    spin_lock(&z->con_lock);
+    vmmio_init(&z->con.mmio); /* held keyboard input stays for the new boot */
+    spin_unlock(&z->con_lock);
+    zone_load(z);
+    z->state = ZONE_RUNNING;
+    zone_log(z, "restarted (boot %u)", z->boots);
+    z->vcpu[0].power = VCPU_ON_PENDING;
+}
+
+void cpu_idle(void)
+{
+    struct vcpu *v = current_vcpu();
+    for (;;) {
+        if (v) {
+            if (v->stop_req && v->power != VCPU_ON) {
+                /* Stopped before it ever ran (CPU_ON raced with a zone stop). */
+                v->stop_req = false;
+                v->power = VCPU_OFF;
+                vcpu_kick(&v->zone->vcpu[0]);
+            }
+            if (v->idx == 0 && v->zone->restart_req)
+                zone_do_restart(v->zone);
+            if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON_PENDING && !v->stop_req)
+                vcpu_enter();
+        }
+        /* A pending interrupt ends WFI even while masked, so no wake-up is missed here. */
+        wfi();
+        irq_enable();
+        isb();
+        irq_disable();
+    }
+}

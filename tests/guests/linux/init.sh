@@ -1,0 +1,105 @@
+#!/bin/sh
+# /init of the Linux zone guest initramfs (packed by scripts/mk-linux-guest.sh).
+#
+# - mounts proc, sysfs, devtmpfs (+ devpts)
+# - sets the hostname from "zone=<name>" on the kernel command line
+# - loads the modules listed in /etc/initramfs-modules (dependency order)
+# - runs a respawning interactive shell on /dev/hvc0 (virtio console) and,
+#   if /dev/console is a different tty (e.g. ttyAMA0), a fallback shell there
+#
+# Kernel command line knobs: zone=<name>  hvc_wait=<seconds> (default 15)
+#
+# Note on signals: a non-interactive sh runs "cmd &" with SIGINT/SIGQUIT
+# ignored, and an ignored signal stays ignored across exec, so a shell
+# started that way could never Ctrl-C its children.  Hence the hvc0 loop
+# runs in the foreground of PID 1, and the fallback loop is detached with
+# start-stop-daemon (which forks from a foreground command) instead of "&".
+
+PATH=/sbin:/bin:/usr/sbin:/usr/bin
+HOME=/root
+export PATH HOME
+
+# shell_loop <tty name>: respawn an interactive shell with <tty> as its
+# controlling terminal (so job control and Ctrl-C work).  setsid makes the
+# inner sh a session leader; its first open of the tty makes it the ctty.
+shell_loop() {
+    while :; do
+        setsid sh -c '
+            exec </dev/$1 >/dev/$1 2>&1
+            set -- $(stty size 2>/dev/null)
+            [ "${1:-0}" = 0 ] && stty rows 24 cols 80 2>/dev/null
+            cd /
+            echo
+            echo "linux zone shell ready (zone=$ZONE tty=$(tty))"
+            exec sh -i' shell "$1"
+        sleep 1
+    done
+}
+
+# Re-entry point used for the detached fallback console loop.
+if [ "$1" = --zone-shell-loop ] && [ -n "$2" ]; then
+    shell_loop "$2"
+fi
+
+/bin/busybox --install -s
+
+mount -t proc -o nosuid,nodev,noexec proc /proc
+mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+mount -t devtmpfs -o nosuid,mode=0755 devtmpfs /dev
+mkdir -p /dev/pts
+mount -t devpts -o nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
+
+msg() { echo "init: $*" >/dev/console 2>/dev/null; }
+
+zone=
+hvc_wait=15
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in
+        zone=*)     zone=${arg#zone=} ;;
+        hvc_wait=*) hvc_wait=${arg#hvc_wait=} ;;
+    esac
+done
+case "$hvc_wait" in ''|*[!0-9]*) hvc_wait=15 ;; esac
+hostname "${zone:-linux}"
+ZONE=${zone:-linux}
+PS1='\h:\w# '
+export ZONE PS1
+
+# Modules, one path (relative to /lib/modules) per line, dependencies first.
+if [ -f /etc/initramfs-modules ]; then
+    while read -r mod; do
+        case "$mod" in ''|'#'*) continue ;; esac
+        insmod "/lib/modules/$mod" || msg "insmod $mod failed"
+    done </etc/initramfs-modules
+fi
+
+# Fallback shell on the kernel console if it is some other tty.  The last
+# entry of console/active is the one /dev/console refers to.
+active=$(cat /sys/class/tty/console/active 2>/dev/null)
+cons=${active##* }
+if [ -n "$cons" ] && [ "$cons" != hvc0 ] && [ -c "/dev/$cons" ]; then
+    start-stop-daemon -S -b -m -p "/run/zone-shell-$cons.pid" \
+        -x /bin/sh -- /init --zone-shell-loop "$cons" ||
+        msg "cannot start fallback shell on /dev/$cons"
+fi
+
+# Wait for the virtio console (a missing one is reported, then we keep
+# polling slowly in case it shows up later).
+i=0
+limit=$((hvc_wait * 10))
+while [ ! -c /dev/hvc0 ]; do
+    if [ "$i" -lt "$limit" ]; then
+        i=$((i + 1))
+        usleep 100000
+    else
+        if [ "$i" -eq "$limit" ]; then
+            msg "no /dev/hvc0 after ${hvc_wait}s (virtio console missing?); still waiting"
+            i=$((i + 1))
+        fi
+        sleep 5
+    fi
+done
+
+# PID 1 stays here forever; waiting on the foreground shell also reaps
+# orphaned processes.
+shell_loop hvc0

@@ -1,0 +1,181 @@
+#include "gic.h"
+
+#include "arch.h"
+#include "mmio.h"
+#include "util.h"
+
+/* Distributor (GICD) */
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IROUTER 0x6000
+
+#define GICD_CTLR_ENABLE_GRP1 (1u << 1)
+#define GICD_CTLR_ARE (1u << 4)
+#define GICD_CTLR_RWP (1u << 31)
+
+/* Redistributor (GICR), RD_base frame */
+#define GICR_TYPER 0x0008
+#define GICR_WAKER 0x0014
+#define GICR_WAKER_PROCESSOR_SLEEP (1u << 1)
+#define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
+
+#define ICC_SRE_SRE 1u
+#define INTID_SPURIOUS_FIRST 1020
+#define INTID_SPURIOUS_LAST 1023
+#define SPI_PRIORITY 0xa0 /* anything below the 0xff PMR is delivered */
+#define POLL_LIMIT 1000000
+#define MAX_HANDLERS 8
+
+struct irq_slot {
+    uint32_t intid;
+    irq_handler_fn fn;
+};
+
+static struct gic_info gic;
+static struct irq_slot handlers[MAX_HANDLERS];
+
+const struct gic_info *gic_get_info(void)
+{
+    return &gic;
+}
+
+/* Waits for a distributor register write (CTLR, ICENABLER) to take effect. */
+static int gicd_wait_rwp(void)
+{
+    for (int i = 0; i < POLL_LIMIT; i++) {
+        if (!(mmio_read32(gic.gicd + GICD_CTLR) & GICD_CTLR_RWP))
+            return 0;
+    }
+    return -1;
+}
+
+/* Marks this CPU's redistributor awake; interrupts are not forwarded while it sleeps. */
+static int gicr_wake(void)
+{
+    uintptr_t waker = gic.gicr + GICR_WAKER;
+
+    mmio_write32(waker, mmio_read32(waker) & ~GICR_WAKER_PROCESSOR_SLEEP);
+    for (int i = 0; i < POLL_LIMIT; i++) {
+        if (!(mmio_read32(waker) & GICR_WAKER_CHILDREN_ASLEEP))
+            return 0;
+    }
+    return -1;
+}
+
+/* Group 1, unmasked priority, no preemption, delivered via system registers. */
+static int cpu_interface_init(void)
+{
+    write_icc_sre_el1(read_icc_sre_el1() | ICC_SRE_SRE);
+    isb();
+    if (!(read_icc_sre_el1() & ICC_SRE_SRE))
+        return -1; /* no system register interface: not a usable GICv3 */
+    write_icc_pmr_el1(0xff);
+    write_icc_bpr1_el1(0);
+    write_icc_igrpen1_el1(1);
+    isb();
+    return 0;
+}
+
+int gic_init(uint64_t gicd, uint64_t gicr)
+{
+    uint32_t typer;
+
+    gic.gicd = gicd;
+    gic.gicr = gicr;
+    if (cpu_interface_init())
+        return -1;
+    typer = mmio_read32(gicd + GICD_TYPER);
+    gic.lines = 32 * ((typer & 0x1f) + 1);
+    if (gic.lines > INTID_SPURIOUS_FIRST)
+        gic.lines = INTID_SPURIOUS_FIRST;
+    /* Single security state (DS=1): affinity routing on, group 1 forwarding on. */
+    mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+    if (gicd_wait_rwp())
+        return -1;
+    gic.gicr_typer = mmio_read64(gicr + GICR_TYPER);
+    return gicr_wake();
+}
+
+static void set_group1(uint32_t intid)
+{
+    uintptr_t reg = gic.gicd + GICD_IGROUPR + 4 * (intid / 32);
+
+    mmio_write32(reg, mmio_read32(reg) | (1u << (intid % 32)));
+}
+
+/* IPRIORITYR holds four 8-bit fields; update ours with a 32-bit read-modify-write. */
+static void set_priority(uint32_t intid, uint8_t prio)
+{
+    uintptr_t reg = gic.gicd + GICD_IPRIORITYR + 4 * (intid / 4);
+    uint32_t shift = 8 * (intid % 4);
+    uint32_t v = mmio_read32(reg);
+
+    v = (v & ~(0xffu << shift)) | ((uint32_t)prio << shift);
+    mmio_write32(reg, v);
+}
+
+/* ICFGR: two bits per INTID, the upper one selects edge (1) or level (0). */
+static void set_trigger(uint32_t intid, int edge)
+{
+    uintptr_t reg = gic.gicd + GICD_ICFGR + 4 * (intid / 16);
+    uint32_t bit = 2u << (2 * (intid % 16));
+    uint32_t v = mmio_read32(reg);
+
+    mmio_write32(reg, edge ? (v | bit) : (v & ~bit));
+}
+
+static int add_handler(uint32_t intid, irq_handler_fn fn)
+{
+    for (unsigned i = 0; i < MAX_HANDLERS; i++) {
+        if (!handlers[i].fn || handlers[i].intid == intid) {
+            handlers[i].intid = intid;
+            handlers[i].fn = fn;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn)
+{
+    uint32_t bit = 1u << (intid % 32);
+
+    if (intid < 32 || intid >= gic.lines || add_handler(intid, fn))
+        return -1;
+    /* Configuration registers may only be changed while the interrupt is disabled. */
+    mmio_write32(gic.gicd + GICD_ICENABLER + 4 * (intid / 32), bit);
+    if (gicd_wait_rwp())
+        return -1;
+    set_group1(intid);
+    set_priority(intid, SPI_PRIORITY);
+    set_trigger(intid, edge);
+    mmio_write64(gic.gicd + GICD_IROUTER + 8 * (uintptr_t)intid, 0); /* affinity 0.0.0.0 */
+    mmio_write32(gic.gicd + GICD_ISENABLER + 4 * (intid / 32), bit);
+    return 0;
+}
+
+static void dispatch(uint32_t intid)
+{
+    for (unsigned i = 0; i < MAX_HANDLERS; i++) {
+        if (handlers[i].fn && handlers[i].intid == intid) {
+            handlers[i].fn(intid);
+            return;
+        }
+    }
+}
+
+void gic_handle_irq(void)
+{
+    uint64_t iar = read_icc_iar1_el1();
+    uint32_t intid = (uint32_t)(iar & 0xffffff);
+
+    if (intid >= INTID_SPURIOUS_FIRST && intid <= INTID_SPURIOUS_LAST)
+        return; /* nothing to acknowledge */
+    dispatch(intid);
+    write_icc_eoir1_el1(iar);
+}

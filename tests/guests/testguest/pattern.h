@@ -1,0 +1,17 @@
+/*
+ * The flood/bench test pattern: byte i is '\n' if i % 64 == 63, otherwise
+ * 'A' + ((i % 64) + (i / 64)) % 26. Host-side tests regenerate it to verify output.
+ */
+#ifndef TESTGUEST_PATTERN_H
+#define TESTGUEST_PATTERN_H
+
+#include <stdint.h>
+
+#define PATTERN_LINE 64u
+
+/* Writes pattern bytes [0, n) to the console; returns their (final) CRC-32. */
+uint32_t pattern_emit(uint64_t n);
+/* 1 if the last of n pattern bytes is '\n'. */
+int pattern_ends_with_newline(uint64_t n);
+
+#endif

@@ -1,0 +1,451 @@
+#include "virtio_console.h"
+
+#include "arch.h"
+#include "mmio.h"
+#include "util.h"
+#include "virtio_mmio.h"
+
+#define RX_BUFS 16
+#define RX_BUF_SIZE 256
+#define TX_CHUNK 512     /* bytes per TX descriptor / notify */
+#define FIFO_SIZE 8192u  /* power of two; > RX_BUFS * RX_BUF_SIZE so a full batch fits */
+#define RESET_POLL_LIMIT 1000000
+#define CFG_COLS (VIRTIO_MMIO_CONFIG + 0x0)
+#define CFG_ROWS (VIRTIO_MMIO_CONFIG + 0x2)
+#define CFG_EMERG_WR (VIRTIO_MMIO_CONFIG + 0x8)
+#define CFG_END_EMERG (CFG_EMERG_WR + 4) /* region must extend this far for emerg */
+#define CFG_END_SIZE (CFG_ROWS + 2)
+
+#define RX_QUEUE 0
+#define TX_QUEUE 1
+
+static struct virtq_mem rx_mem, tx_mem;
+static struct vqueue rxq = {.mem = &rx_mem, .index = RX_QUEUE};
+static struct vqueue txq = {.mem = &tx_mem, .index = TX_QUEUE};
+static uint8_t rx_bufs[RX_BUFS][RX_BUF_SIZE] __attribute__((aligned(64)));
+static uint8_t tx_buf[TX_CHUNK] __attribute__((aligned(64)));
+static uint32_t tx_len;
+static unsigned rx_posted; /* RX descriptors in use: min(RX_BUFS, rxq.num) */
+
+/* Input FIFO: produced by vcon_poll_rx, consumed by vcon_getc (free-running indices). */
+static uint8_t fifo[FIFO_SIZE];
+static uint32_t fifo_head, fifo_tail;
+
+static struct vcon_info info;
+static uintptr_t base;
+static int ready;
+
+struct vqueue *vcon_queue(unsigned index)
+{
+    return index == RX_QUEUE ? &rxq : index == TX_QUEUE ? &txq : 0;
+}
+
+uintptr_t vcon_base(void)
+{
+    return base;
+}
+
+const struct vcon_info *vcon_get_info(void)
+{
+    return &info;
+}
+
+static uint32_t reg_read(uint32_t off)
+{
+    return mmio_read32(base + off);
+}
+
+static void reg_write(uint32_t off, uint32_t v)
+{
+    mmio_write32(base + off, v);
+}
+
+int vcon_probe(uint64_t addr)
+{
+    if (mmio_read32(addr + VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
+        return 0;
+    if (mmio_read32(addr + VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_MODERN)
+        return 0;
+    return mmio_read32(addr + VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_CONSOLE;
+}
+
+/* ---- emergency output (config space write, no rings involved) ---- */
+
+int vcon_has_emerg(void)
+{
+    return base && (info.features & VIRTIO_CONSOLE_F_EMERG_WRITE);
+}
+
+static void emerg_raw(char c)
+{
+    mmio_write32(base + CFG_EMERG_WR, (uint8_t)c);
+}
+
+void vcon_emerg_putc(char c)
+{
+    if (vcon_has_emerg())
+        emerg_raw(c);
+}
+
+/* Used for setup failures, where emerg may be offered but not (yet) negotiated. */
+static void emerg_puts_if_offered(const char *s)
+{
+    if (!(info.offered & VIRTIO_CONSOLE_F_EMERG_WRITE) || info.size < CFG_END_EMERG)
+        return;
+    while (*s)
+        emerg_raw(*s++);
+}
+
+static _Noreturn void setup_failed(const char *why)
+{
+    ready = 0;
+    emerg_puts_if_offered("virtio-console: ");
+    emerg_puts_if_offered(why);
+    emerg_puts_if_offered("\r\n");
+    reg_write(VIRTIO_MMIO_STATUS, reg_read(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED);
+    halt();
+}
+
+/* ---- device setup ---- */
+
+static void device_reset(void)
+{
+    reg_write(VIRTIO_MMIO_STATUS, 0);
+    /* The device may finish resetting asynchronously; it is done once Status reads 0. */
+    for (int i = 0; i < RESET_POLL_LIMIT; i++) {
+        if (reg_read(VIRTIO_MMIO_STATUS) == 0)
+            return;
+    }
+    setup_failed("reset timed out");
+}
+
+static uint64_t read_device_features(void)
+{
+    uint64_t lo, hi;
+
+    reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    lo = reg_read(VIRTIO_MMIO_DEVICE_FEATURES);
+    reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+    hi = reg_read(VIRTIO_MMIO_DEVICE_FEATURES);
+    return (hi << 32) | lo;
+}
+
+/* Features we understand; config-space ones only if the DT region covers the field. */
+static uint64_t wanted_features(void)
+{
+    uint64_t want = VIRTIO_F_VERSION_1;
+
+    if (info.size >= CFG_END_SIZE)
+        want |= VIRTIO_CONSOLE_F_SIZE;
+    if (info.size >= CFG_END_EMERG)
+        want |= VIRTIO_CONSOLE_F_EMERG_WRITE;
+    return want; /* never MULTIPORT: we drive port 0 through queues 0/1 only */
+}
+
+static void negotiate(uint32_t *status)
+{
+    info.offered = read_device_features();
+    if (!(info.offered & VIRTIO_F_VERSION_1))
+        setup_failed("device does not offer VIRTIO_F_VERSION_1");
+    info.features = info.offered & wanted_features();
+    reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+    reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)info.features);
+    reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+    reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(info.features >> 32));
+    *status |= VIRTIO_STATUS_FEATURES_OK;
+    reg_write(VIRTIO_MMIO_STATUS, *status);
+    if (!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
+        info.features = 0;
+        setup_failed("device refused our features (FEATURES_OK not set)");
+    }
+}
+
+static uint16_t pow2_floor(uint32_t v)
+{
+    uint16_t p = 1;
+
+    while ((uint32_t)p * 2 <= v)
+        p *= 2;
+    return p;
+}
+
+static void write_addr(uint32_t lo_reg, const void *p)
+{
+    uint64_t a = (uint64_t)(uintptr_t)p; /* identity map: VA == PA */
+
+    reg_write(lo_reg, (uint32_t)a);
+    reg_write(lo_reg + 4, (uint32_t)(a >> 32));
+}
+
+static void queue_setup(struct vqueue *q)
+{
+    uint32_t max;
+
+    reg_write(VIRTIO_MMIO_QUEUE_SEL, q->index);
+    if (reg_read(VIRTIO_MMIO_QUEUE_READY) != 0)
+        setup_failed("queue already ready after reset");
+    max = reg_read(VIRTIO_MMIO_QUEUE_NUM_MAX);
+    if (max == 0)
+        setup_failed("queue not available");
+    /* Split rings are indexed modulo the size, which must be a power of two. */
+    q->num = pow2_floor(MIN(max, VIRTQ_MAX_SIZE));
+    q->avail_idx = 0;
+    q->last_used = 0;
+    memset(q->mem, 0, sizeof(*q->mem));
+    reg_write(VIRTIO_MMIO_QUEUE_NUM, q->num);
+    write_addr(VIRTIO_MMIO_QUEUE_DESC_LOW, q->mem->desc);
+    write_addr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, &q->mem->avail);
+    write_addr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, &q->mem->used);
+    reg_write(VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/* ---- ring helpers ---- */
+
+static uint16_t used_idx(const struct vqueue *q)
+{
+    return *(volatile const uint16_t *)&q->mem->used.idx;
+}
+
+/* Makes all ring entries written so far visible, then publishes the new avail.idx. */
+static void publish_avail(struct vqueue *q)
+{
+    dmb_ishst();
+    *(volatile uint16_t *)&q->mem->avail.idx = q->avail_idx;
+}
+
+static void notify(const struct vqueue *q)
+{
+    dsb_st(); /* ring updates must be observable before the device (or trap) sees this */
+    reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+}
+
+static void rx_queue_buffer(uint16_t id)
+{
+    struct virtq_desc *d = &rxq.mem->desc[id];
+
+    /* Rewritten every time so a scribbled descriptor cannot persist. */
+    d->addr = (uint64_t)(uintptr_t)rx_bufs[id];
+    d->len = RX_BUF_SIZE;
+    d->flags = VIRTQ_DESC_F_WRITE;
+    d->next = 0;
+    rxq.mem->avail.ring[rxq.avail_idx % rxq.num] = id;
+    rxq.avail_idx++;
+}
+
+static void rx_post_all(void)
+{
+    rx_posted = MIN(RX_BUFS, rxq.num);
+    for (uint16_t i = 0; i < rx_posted; i++)
+        rx_queue_buffer(i);
+    publish_avail(&rxq);
+}
+
+static void device_setup(void)
+{
+    uint32_t status = 0;
+
+    ready = 0;
+    tx_len = 0;
+    device_reset();
+    status |= VIRTIO_STATUS_ACKNOWLEDGE;
+    reg_write(VIRTIO_MMIO_STATUS, status);
+    status |= VIRTIO_STATUS_DRIVER;
+    reg_write(VIRTIO_MMIO_STATUS, status);
+    negotiate(&status);
+    queue_setup(&rxq);
+    queue_setup(&txq);
+    /* We poll TX completion; ask the device not to interrupt for it. */
+    txq.mem->avail.flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+    rx_post_all();
+    status |= VIRTIO_STATUS_DRIVER_OK;
+    reg_write(VIRTIO_MMIO_STATUS, status);
+    info.rx_num = rxq.num;
+    info.tx_num = txq.num;
+    ready = 1;
+    notify(&rxq); /* notifications are only allowed after DRIVER_OK */
+}
+
+void vcon_init(uint64_t addr, uint64_t size)
+{
+    base = (uintptr_t)addr;
+    info.base = addr;
+    info.size = size;
+    device_setup();
+}
+
+/* Handles DEVICE_NEEDS_RESET: the device gave up on us (e.g. it found a malformed ring). */
+static int check_needs_reset(void)
+{
+    const char *msg = "device needs reset\r\n";
+
+    if (!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET))
+        return 0;
+    while (*msg)
+        vcon_emerg_putc(*msg++);
+    device_setup();
+    info.resets++;
+    return 1;
+}
+
+/* ---- receive ---- */
+
+static uint32_t fifo_space(void)
+{
+    return FIFO_SIZE - (fifo_head - fifo_tail);
+}
+
+static void fifo_push(const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        fifo[(fifo_head + i) % FIFO_SIZE] = p[i];
+    fifo_head += n;
+}
+
+int vcon_getc(void)
+{
+    uint8_t c;
+
+    if (fifo_head == fifo_tail)
+        return -1;
+    c = fifo[fifo_tail % FIFO_SIZE];
+    fifo_tail++;
+    return c;
+}
+
+/* Takes one used RX element; returns 0 if it must wait for FIFO space. */
+static int rx_take_one(void)
+{
+    const volatile struct virtq_used_elem *e = &rxq.mem->used.ring[rxq.last_used % rxq.num];
+    uint32_t id = e->id;
+    uint32_t len = MIN(e->len, (uint32_t)RX_BUF_SIZE);
+
+    if (id >= rx_posted) { /* not a buffer we posted: drop the element */
+        info.rx_dropped++;
+        rxq.last_used++;
+        return 1;
+    }
+    if (fifo_space() < len)
+        return 0; /* stays in the used ring; the device holds further input meanwhile */
+    fifo_push(rx_bufs[id], len);
+    rx_queue_buffer((uint16_t)id);
+    rxq.last_used++;
+    return 1;
+}
+
+void vcon_poll_rx(void)
+{
+    uint16_t used, start;
+
+    if (!ready)
+        return;
+    used = used_idx(&rxq);
+    if (used == rxq.last_used)
+        return;
+    dmb_ishld(); /* read used.idx before the elements it covers */
+    start = rxq.avail_idx;
+    while (rxq.last_used != used && rx_take_one())
+        ;
+    if (rxq.avail_idx != start) {
+        publish_avail(&rxq);
+        notify(&rxq);
+    }
+}
+
+void vcon_irq(uint32_t intid)
+{
+    uint32_t status;
+
+    (void)intid;
+    info.irqs++;
+    if (!ready)
+        return;
+    status = reg_read(VIRTIO_MMIO_INTERRUPT_STATUS);
+    /* Acknowledge before looking at the rings: anything newer raises a new interrupt. */
+    if (status)
+        reg_write(VIRTIO_MMIO_INTERRUPT_ACK, status);
+    if (status & VIRTIO_INT_CONFIG_CHANGE)
+        check_needs_reset();
+    vcon_poll_rx();
+}
+
+/* ---- transmit ---- */
+
+/* Waits until the device has used everything we made available. */
+static int tx_wait(void)
+{
+    for (;;) {
+        if (used_idx(&txq) == txq.avail_idx) {
+            dmb_ishld();
+            txq.last_used = txq.avail_idx;
+            return 0;
+        }
+        /* Not done yet: make sure the device has not given up on the ring. */
+        if (reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)
+            return -1;
+        cpu_relax();
+    }
+}
+
+/* One descriptor per chunk, waited for synchronously, so descriptor 0 is always free. */
+static int tx_submit(const uint8_t *buf, uint32_t len)
+{
+    struct virtq_desc *d = &txq.mem->desc[0];
+
+    d->addr = (uint64_t)(uintptr_t)buf;
+    d->len = len;
+    d->flags = 0;
+    d->next = 0;
+    txq.mem->avail.ring[txq.avail_idx % txq.num] = 0;
+    txq.avail_idx++;
+    publish_avail(&txq);
+    notify(&txq);
+    return tx_wait();
+}
+
+void vcon_flush(void)
+{
+    uint32_t len = tx_len;
+
+    if (!ready || !len)
+        return;
+    tx_len = 0;
+    /* After a reset recovery the chunk was lost with the old ring: send it once more. */
+    if (tx_submit(tx_buf, len) && check_needs_reset())
+        tx_submit(tx_buf, len);
+}
+
+void vcon_write(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+
+    if (!ready)
+        return;
+    while (len) {
+        uint32_t n = (uint32_t)MIN(len, (size_t)(TX_CHUNK - tx_len));
+
+        memcpy(tx_buf + tx_len, p, n);
+        tx_len += n;
+        p += n;
+        len -= n;
+        if (tx_len == TX_CHUNK)
+            vcon_flush();
+    }
+}
+
+/* ---- config space ---- */
+
+void vcon_size(uint16_t *cols, uint16_t *rows)
+{
+    uint32_t gen;
+
+    *cols = 0;
+    *rows = 0;
+    if (!base || !(info.features & VIRTIO_CONSOLE_F_SIZE))
+        return;
+    /* Retry until both fields come from the same configuration generation. */
+    do {
+        gen = reg_read(VIRTIO_MMIO_CONFIG_GENERATION);
+        *cols = mmio_read16(base + CFG_COLS);
+        *rows = mmio_read16(base + CFG_ROWS);
+    } while (gen != reg_read(VIRTIO_MMIO_CONFIG_GENERATION));
+}

@@ -1,0 +1,61 @@
+/*
+ * virtio-mmio console driver (virtio 1.2, 5.3), single port (no MULTIPORT):
+ * queue 0 = receive, queue 1 = transmit.
+ *
+ * Concurrency model: the IRQ handler and the main program never run interleaved with
+ * each other's ring updates, because the main program keeps IRQs masked except inside
+ * console_getc()'s wait window (see console.c).
+ */
+#ifndef TESTGUEST_VIRTIO_CONSOLE_H
+#define TESTGUEST_VIRTIO_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
+#define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
+#define VIRTIO_CONSOLE_F_EMERG_WRITE (1ull << 2)
+
+#define VIRTIO_ID_CONSOLE 3u
+
+struct vcon_info {
+    uint64_t base;
+    uint64_t size;
+    uint64_t offered;  /* device features */
+    uint64_t features; /* negotiated features */
+    uint16_t rx_num, tx_num;
+    uint32_t resets;     /* completed DEVICE_NEEDS_RESET recoveries */
+    uint32_t rx_dropped; /* used RX elements with an invalid id */
+    uint32_t irqs;
+};
+
+/* 1 if base is a version-2 virtio-mmio console. */
+int vcon_probe(uint64_t base);
+/* Full device initialisation; halts with an emergency message if the device refuses us. */
+void vcon_init(uint64_t base, uint64_t size);
+void vcon_irq(uint32_t intid);
+/* Moves received bytes into the input FIFO and reposts buffers. */
+void vcon_poll_rx(void);
+/* Next input byte, or -1 if the FIFO is empty. */
+int vcon_getc(void);
+void vcon_write(const void *buf, size_t len);
+void vcon_flush(void);
+int vcon_has_emerg(void);
+void vcon_emerg_putc(char c);
+/* Console size from config space; 0x0 when VIRTIO_CONSOLE_F_SIZE was not negotiated. */
+void vcon_size(uint16_t *cols, uint16_t *rows);
+const struct vcon_info *vcon_get_info(void);
+
+/* Internals exposed for white-box/hostile test commands (rings and queue state). */
+struct virtq_mem;
+struct vqueue {
+    struct virtq_mem *mem;
+    uint16_t index;     /* virtio queue number */
+    uint16_t num;       /* QueueNum, a power of two */
+    uint16_t avail_idx; /* next avail.idx we publish */
+    uint16_t last_used; /* used.idx we have consumed up to */
+};
+struct vqueue *vcon_queue(unsigned index);
+uintptr_t vcon_base(void);
+
+#endif
