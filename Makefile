@@ -5,7 +5,7 @@ CONFIG ?= baremetal
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
 CROSS_COMPILE ?= aarch64-linux-gnu-
-BENCH_DIRECT_BYTES ?= 0
+
 
 BUILD := build
 CFG_BUILD := $(BUILD)/$(CONFIG)
@@ -18,6 +18,7 @@ QEMU := qemu-system-aarch64
 PYTEST := /usr/bin/python3 -m pytest
 
 include $(PLAT_DIR)/$(CONFIG).mk
+BENCH_DIRECT_BYTES ?= 0
 QEMU_MEM ?= 2G
 
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common -fPIE \
@@ -101,15 +102,18 @@ $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h hyperviso
 	@mkdir -p $(@D)
 	gcc -std=c11 -Wall -Wextra -Werror -g -O1 -DHOST_TEST -I. -o $@ $< $(UNIT_SRCS) -lcmocka
 
-unit: deps-check $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+unit-build: $(UNIT_TESTS)
 
-systest: deps-check
+unit: deps-check unit-build
+	$(PYTEST) -v tests/unit
+
+systest: deps-check all
 	$(PYTEST) -v tests/system
 
+# One pytest run, one summary line: cmocka binaries are collected by tests/unit/test_cmocka.py.
 test: deps-check
-	$(MAKE) unit
-	$(PYTEST) -v tests/system tests/unit/test_cmocka.py
+	$(MAKE) all unit-build
+	$(PYTEST) -v tests/unit tests/system
 
 bench: deps-check
 	/usr/bin/python3 scripts/bench.py
