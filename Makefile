@@ -1,7 +1,7 @@
 # Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
 #   make [CONFIG=name] [ESCAPE=0x1c]   build build/hypervisor.bin
 #   make run | debug | test | bench | deps | clean
-CONFIG ?= baremetal
+CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
 CROSS_COMPILE ?= aarch64-linux-gnu-
@@ -43,10 +43,12 @@ $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
 	cp $< $@
 
 $(CFG_BUILD)/hypervisor.elf: $(HV_OBJS) linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(HV_OBJS)
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(HV_OBJS) 2>&1 | grep -v "RWX permissions" || true
+	@test -f $@
 
 $(CFG_BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.elf
-	$(OBJCOPY) -O binary $< $@
+	@$(OBJCOPY) -O binary $< $@
 
 # Rebuild everything when the build-time knobs change.
 $(CFG_BUILD)/flags: FORCE
@@ -55,11 +57,13 @@ $(CFG_BUILD)/flags: FORCE
 
 $(CFG_BUILD)/obj/%.c.o: %.c $(CFG_BUILD)/flags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(CFG_BUILD)/obj/%.S.o: %.S $(CFG_BUILD)/flags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ASFLAGS) -MMD -MP -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(CFLAGS) $(ASFLAGS) -MMD -MP -c $< -o $@
 
 # Zone images, device trees and initramfs are embedded; the C configuration names them BLOB(x).
 $(CFG_BUILD)/blobs.S: $(PLAT_DIR)/$(CONFIG).mk $(BLOB_FILES)
@@ -70,15 +74,28 @@ $(CFG_BUILD)/blobs.S: $(PLAT_DIR)/$(CONFIG).mk $(BLOB_FILES)
 	      $$n $$n $$f $$n $$n; done ) > $@
 
 $(CFG_BUILD)/obj/blobs.S.o: $(CFG_BUILD)/blobs.S
-	$(CC) $(CFLAGS) $(ASFLAGS) -c $< -o $@
+	@echo "  AS      $< (zone images)"
+	@$(CC) $(CFLAGS) $(ASFLAGS) -c $< -o $@
 
-$(CFG_BUILD)/%.dtb: $(PLAT_DIR)/%.dts $(wildcard $(PLAT_DIR)/*.dtsi)
+$(CFG_BUILD)/%.dtb: $(PLAT_DIR)/%.dts $(wildcard $(PLAT_DIR)/*.dtsi) $(DTS_DEPS)
 	@mkdir -p $(@D)
-	cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
-	dtc -q -I dts -O dtb -o $@ $(CFG_BUILD)/$*.dts.pp
+	@echo "  DTC     $<"
+	@cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
+	@dtc -q -I dts -O dtb -o $@ $(CFG_BUILD)/$*.dts.pp
 
 $(BUILD)/testguest/testguest.bin: FORCE
-	$(MAKE) -C tests/guests/testguest O=$(abspath $(BUILD)/testguest) CROSS_COMPILE=$(CROSS_COMPILE)
+	@$(MAKE) -s --no-print-directory -C tests/guests/testguest O=$(abspath $(BUILD)/testguest) CROSS_COMPILE=$(CROSS_COMPILE)
+
+# Linux zones: Debian's arm64 kernel as shipped plus an initramfs from busybox-static and the
+# virtio modules, fetched into build/debs without touching the host's apt configuration.
+LINUX_GUEST := $(BUILD)/linux-guest
+$(BUILD)/debs/.fetched:
+	scripts/fetch-guest-debs.sh $(BUILD)/debs
+	@touch $@
+
+$(LINUX_GUEST)/Image $(LINUX_GUEST)/initramfs.cpio.gz &: $(BUILD)/debs/.fetched tests/guests/linux/init.sh scripts/mk-linux-guest.sh scripts/mk-initramfs.py
+	scripts/mk-linux-guest.sh $(BUILD)/debs $(LINUX_GUEST)
+	@touch $(LINUX_GUEST)/Image $(LINUX_GUEST)/initramfs.cpio.gz
 
 -include $(HV_OBJS:.o=.d)
 

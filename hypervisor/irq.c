@@ -5,6 +5,7 @@
 #include "hypervisor/config.h"
 #include "hypervisor/log.h"
 #include "hypervisor/mux.h"
+#include "hypervisor/vtimer.h"
 
 void irq_handle(void)
 {
@@ -14,6 +15,8 @@ void irq_handle(void)
             return;
         if (id == platform.uart_intid)
             mux_uart_rx();
+        else if (id == GIC_VTIMER_PPI)
+            vtimer_irq();
         else if (id != SGI_KICK && id != GIC_MAINT_PPI)
             hv_log("unexpected physical interrupt %u", id);
         gicv3_eoi(id);

@@ -12,6 +12,7 @@ static void cpu_interrupts_init(uint32_t cpu)
     gicv3_init_cpu(cpu, read_sysreg(mpidr_el1));
     gicv3_enable_ppi(cpu, SGI_KICK);
     gicv3_enable_ppi(cpu, GIC_MAINT_PPI);
+    gicv3_enable_ppi(cpu, GIC_VTIMER_PPI);
 }
 
 static void start_secondaries(void)

@@ -21,6 +21,17 @@ static bool console_access(struct zone *z, uint64_t off, const struct mmio_acces
     return ok;
 }
 
+static bool uart_access(struct zone *z, uint64_t off, const struct mmio_access *a, uint64_t *val)
+{
+    uint32_t v32 = (uint32_t)*val;
+    spin_lock(&z->con_lock);
+    bool ok = vpl011_access(&z->vuart, (uint32_t)off, a->width, a->write, &v32);
+    spin_unlock(&z->con_lock);
+    if (!a->write)
+        *val = v32;
+    return ok;
+}
+
 bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
 {
     struct zone *z = v->zone;
@@ -28,6 +39,8 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
     uint64_t ipa = a->ipa;
     if (in_window(ipa, c->virtio_ipa, VIRTIO_MMIO_WINDOW))
         return console_access(z, ipa - c->virtio_ipa, a, val);
+    if (in_window(ipa, c->vpl011_ipa, VPL011_SIZE))
+        return uart_access(z, ipa - c->vpl011_ipa, a, val);
     if (in_window(ipa, platform.vgicd_ipa, VGIC_DIST_SIZE))
         return vgic_dist_access(v, ipa - platform.vgicd_ipa, a->width, a->write, val);
     if (in_window(ipa, platform.vgicr_ipa, (uint64_t)VGIC_REDIST_FRAME * z->nvcpus))

@@ -38,6 +38,17 @@ bool vcon_input_push(struct vcon *c, uint8_t b)
     return true;
 }
 
+bool vcon_input_pop(struct vcon *c, uint8_t *b)
+{
+    if (!vcon_input_held(c))
+        return false;
+    *b = c->in_buf[c->in_tail % VCON_INBUF];
+    __atomic_store_n(&c->in_tail, c->in_tail + 1, __ATOMIC_RELEASE);
+    if (c->host->input_space)
+        c->host->input_space(c->ctx);
+    return true;
+}
+
 /* Copy held input into one device-writable chain; returns bytes written. */
 static uint32_t fill_chain(struct vcon *c, const struct vq_chain *ch)
 {

@@ -42,6 +42,8 @@ void vcon_init(struct vcon *c, const struct guest_mem *mem, uint16_t cols, uint1
 uint32_t vcon_input_space(const struct vcon *c);
 bool vcon_input_push(struct vcon *c, uint8_t b);
 uint32_t vcon_input_held(const struct vcon *c);
+/* Consumer side for another device sharing the ring (the emulated PL011), under the lock. */
+bool vcon_input_pop(struct vcon *c, uint8_t *b);
 
 /* Consumer side, under the device lock: move held input into posted receive buffers. */
 void vcon_rx_deliver(struct vcon *c);

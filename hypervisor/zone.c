@@ -97,10 +97,25 @@ static const struct vcon_host con_host = {
     .input_space = con_input_space,
 };
 
+static void uart_set_irq(void *ctx, bool level)
+{
+    struct zone *z = ctx;
+    vgic_set_level(z, z->cfg->vpl011_intid, level);
+}
+
+static const struct vpl011_host uart_host = {
+    .output = con_output,
+    .set_irq = uart_set_irq,
+};
+
 void zone_console_kick(struct zone *z)
 {
     spin_lock(&z->con_lock);
-    vcon_rx_deliver(&z->con);
+    /* Keyboard input goes to the virtio console once it is live, else to the emulated PL011. */
+    if (z->cfg->vpl011_ipa && vpl011_takes_input(&z->vuart))
+        vpl011_input_changed(&z->vuart);
+    else
+        vcon_rx_deliver(&z->con);
     spin_unlock(&z->con_lock);
 }
 
@@ -173,6 +188,7 @@ static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c
     }
     vgic_init(&z->vgic, z->nvcpus);
     vcon_init(&z->con, &z->mem, c->cols, c->rows, &con_host, z);
+    vpl011_init(&z->vuart, &z->con, &uart_host, z);
     mux_zone_init(z);
     zone_load(z);
     z->state = ZONE_RUNNING;
@@ -312,6 +328,7 @@ static void zone_do_restart(struct zone *z)
     vgic_init(&z->vgic, z->nvcpus);
     spin_lock(&z->con_lock);
     vmmio_init(&z->con.mmio); /* held keyboard input stays for the new boot */
+    vpl011_init(&z->vuart, &z->con, &uart_host, z);
     spin_unlock(&z->con_lock);
     zone_load(z);
     z->state = ZONE_RUNNING;

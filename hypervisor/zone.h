@@ -11,6 +11,7 @@
 #include "hypervisor/ratelimit.h"
 #include "hypervisor/vgic.h"
 #include "hypervisor/virtio_console.h"
+#include "hypervisor/vpl011.h"
 
 enum vcpu_power { VCPU_OFF = 0, VCPU_ON_PENDING, VCPU_ON };
 enum zone_state { ZONE_RUNNING = 0, ZONE_OFF, ZONE_RESTARTING };
@@ -33,8 +34,9 @@ struct zone {
     uint32_t nvcpus;
     struct vcpu vcpu[MAX_VCPUS];
     struct vgic vgic;
-    spinlock_t con_lock; /* virtio console device state */
+    spinlock_t con_lock; /* virtio console and emulated PL011 state */
     struct vcon con;
+    struct vpl011 vuart;
     struct mux_zone mux;
     struct ratelimit log_rl;
     volatile uint32_t state;

@@ -5,7 +5,8 @@
 # - sets the hostname from "zone=<name>" on the kernel command line
 # - loads the modules listed in /etc/initramfs-modules (dependency order)
 # - runs a respawning interactive shell on /dev/hvc0 (virtio console) and,
-#   if /dev/console is a different tty (e.g. ttyAMA0), a fallback shell there
+#   if no /dev/hvc0 appears within hvc_wait seconds, a fallback shell on the
+#   kernel console (e.g. ttyAMA0, the emulated PL011)
 #
 # Kernel command line knobs: zone=<name>  hvc_wait=<seconds> (default 15)
 #
@@ -73,15 +74,18 @@ if [ -f /etc/initramfs-modules ]; then
     done </etc/initramfs-modules
 fi
 
-# Fallback shell on the kernel console if it is some other tty.  The last
-# entry of console/active is the one /dev/console refers to.
-active=$(cat /sys/class/tty/console/active 2>/dev/null)
-cons=${active##* }
-if [ -n "$cons" ] && [ "$cons" != hvc0 ] && [ -c "/dev/$cons" ]; then
-    start-stop-daemon -S -b -m -p "/run/zone-shell-$cons.pid" \
-        -x /bin/sh -- /init --zone-shell-loop "$cons" ||
-        msg "cannot start fallback shell on /dev/$cons"
-fi
+start_fallback_shell() {
+    # Fallback shell on the kernel console (the zone's emulated PL011) when no virtio console
+    # showed up in time: the hypervisor then routes keyboard input to the PL011.  The last
+    # entry of console/active is the one /dev/console refers to.
+    active=$(cat /sys/class/tty/console/active 2>/dev/null)
+    cons=${active##* }
+    if [ -n "$cons" ] && [ "$cons" != hvc0 ] && [ -c "/dev/$cons" ]; then
+        start-stop-daemon -S -b -m -p "/run/zone-shell-$cons.pid" \
+            -x /bin/sh -- /init --zone-shell-loop "$cons" ||
+            msg "cannot start fallback shell on /dev/$cons"
+    fi
+}
 
 # Wait for the virtio console (a missing one is reported, then we keep
 # polling slowly in case it shows up later).
@@ -94,6 +98,7 @@ while [ ! -c /dev/hvc0 ]; do
     else
         if [ "$i" -eq "$limit" ]; then
             msg "no /dev/hvc0 after ${hvc_wait}s (virtio console missing?); still waiting"
+            start_fallback_shell
             i=$((i + 1))
         fi
         sleep 5

@@ -27,6 +27,7 @@ import pexpect
 ZONE = "smoke-zone"
 PROMPT = ZONE.encode() + b"> "
 LINE_MAX = 4096  # SHELL_LINE_MAX in shell.h
+TIMEOUT_LONG = 300  # seconds for flood, bench and paste
 QEMU = "qemu-system-aarch64"
 QEMU_ARGS = [
     "-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "256M",
@@ -187,7 +188,7 @@ def check_pattern_block(body, n, what):
 def test_flood(g, n):
     g.send(b"flood %d\r" % n)
     g.read_until(b"flood %d\n" % n)
-    out, m = g.read_regex(rb"crc32=([0-9a-f]{8}) bytes=(\d+)\n", timeout=300)
+    out, m = g.read_regex(rb"crc32=([0-9a-f]{8}) bytes=(\d+)\n", timeout=TIMEOUT_LONG)
     crc = check_pattern_block(out[:m.start()], n, "flood %d" % n)
     check(int(m.group(1), 16) == crc, "flood %d: guest crc %s, host %08x" % (n, m.group(1), crc))
     check(int(m.group(2)) == n, "flood %d: bytes=%s" % (n, m.group(2)))
@@ -197,7 +198,7 @@ def test_flood(g, n):
 def test_bench(g, n):
     g.send(b"bench %d\r" % n)
     g.read_until(b"bench %d\n" % n)
-    out, m = g.read_regex(rb"bench bytes=(\d+) ticks=(\d+) freq=(\d+)\n", timeout=300)
+    out, m = g.read_regex(rb"bench bytes=(\d+) ticks=(\d+) freq=(\d+)\n", timeout=TIMEOUT_LONG)
     check_pattern_block(out[:m.start()], n, "bench %d" % n)
     check(int(m.group(1)) == n and int(m.group(3)) > 0, "bench line %r" % m.group(0))
     ticks, freq = int(m.group(2)), int(m.group(3))
@@ -235,7 +236,7 @@ def test_paste(g, total=64 * 1024, width=76):
     t = threading.Thread(target=writer, daemon=True)
     start = time.monotonic()
     t.start()
-    out = g.read_until(expect[-40:], timeout=300)
+    out = g.read_until(expect[-40:], timeout=TIMEOUT_LONG)
     t.join(10)
     check(out == expect, "paste: first difference at byte %d" %
           next((i for i, (a, b) in enumerate(zip(out, expect)) if a != b), min(len(out), len(expect))))
