@@ -2,7 +2,6 @@
 
 #include "arch.h"
 #include "mmio.h"
-#include "util.h"
 
 /* Distributor (GICD) */
 #define GICD_CTLR 0x0000

@@ -48,7 +48,7 @@ static void take_zone_name(const uint8_t *p, uint32_t len)
     unsigned n = 0;
 
     for (uint32_t i = 0; i < len && p[i] && n < ZONE_NAME_MAX; i++) {
-        if (p[i] > 0x20 && p[i] < 0x7f)
+        if (p[i] >= 0x20 && p[i] < 0x7f)
             boot.zone[n++] = (char)p[i];
     }
     boot.zone[n] = '\0';
@@ -93,6 +93,17 @@ static void take_gic(const struct fdt *f, const struct fdt_node *n)
     boot.have_gic = dsize >= GICD_MIN_REGION && rsize >= GICR_FRAME_SIZE;
 }
 
+/* Devices with status other than "okay"/"ok" must be left alone. */
+static int node_enabled(const struct fdt *f, const struct fdt_node *n)
+{
+    uint32_t len;
+    const uint8_t *p = fdt_prop(f, n, "status", &len);
+
+    if (!p)
+        return 1;
+    return (len >= 5 && !memcmp(p, "okay", 5)) || (len >= 3 && !memcmp(p, "ok", 3));
+}
+
 static int visit(const struct fdt *f, const struct fdt_node *n, void *ctx)
 {
     uint32_t len;
@@ -104,6 +115,8 @@ static int visit(const struct fdt *f, const struct fdt_node *n, void *ctx)
         if (p)
             take_zone_name(p, len);
     }
+    if (!node_enabled(f, n))
+        return 0;
     if (fdt_is_compatible(f, n, "virtio,mmio"))
         take_virtio(f, n);
     else if (fdt_is_compatible(f, n, "arm,gic-v3"))

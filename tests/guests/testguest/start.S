@@ -1,8 +1,9 @@
 /*
  * Entry point, arm64 Image header and EL1 exception vectors of the test guest.
  *
- * Boot contract: entered at EL1h, MMU off, DAIF masked, x0 = FDT physical address,
- * image placed at its link address 0x40000000.
+ * Boot contract: entered at EL1h, MMU off, DAIF masked, x0 = FDT physical address.
+ * Linked at 0x40000000 (where the hypervisor loads it) but runs from any 4 KiB-aligned
+ * address: it applies its own R_AARCH64_RELATIVE relocations before touching data.
  */
 
 #include "exc_frame.h"

@@ -317,7 +317,10 @@ static int rx_take_one(void)
 {
     const volatile struct virtq_used_elem *e = &rxq.mem->used.ring[rxq.last_used % rxq.num];
     uint32_t id = e->id;
-    uint32_t len = MIN(e->len, (uint32_t)RX_BUF_SIZE);
+    uint32_t len = e->len; /* read each field once: the device may rewrite the ring */
+
+    if (len > RX_BUF_SIZE)
+        len = RX_BUF_SIZE;
 
     if (id >= rx_posted) { /* not a buffer we posted: drop the element */
         info.rx_dropped++;
@@ -373,8 +376,11 @@ void vcon_irq(uint32_t intid)
 /* Waits until the device has used everything we made available. */
 static int tx_wait(void)
 {
+    uint16_t outstanding = (uint16_t)(txq.avail_idx - txq.last_used);
+
     for (;;) {
-        if (used_idx(&txq) == txq.avail_idx) {
+        /* ">=": a device that over-reports used.idx must not make us spin forever */
+        if ((uint16_t)(used_idx(&txq) - txq.last_used) >= outstanding) {
             dmb_ishld();
             txq.last_used = txq.avail_idx;
             return 0;
