@@ -36,7 +36,7 @@ QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp $(QEMU
 	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
-.PHONY: all run debug test unit systest bench deps clean guests FORCE
+.PHONY: all run run-uboot debug test unit systest bench deps clean guests FORCE
 all: $(BUILD)/hypervisor.bin
 
 $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
@@ -105,6 +105,14 @@ run: deps-check all
 debug: deps-check all
 	@echo "waiting for gdb: gdb-multiarch $(CFG_BUILD)/hypervisor.elf -ex 'target remote :1234'"
 	$(QEMU) $(QEMU_ARGS) -s -S
+
+UBOOT_BIN := /usr/lib/u-boot/qemu_arm64/u-boot.bin
+UBOOT_ARGS := $(filter-out -kernel $(CFG_BUILD)/hypervisor.bin,$(QEMU_ARGS)) -bios $(UBOOT_BIN) \
+	-device loader,file=$(CFG_BUILD)/hypervisor.bin,addr=0x44000000,force-raw=on
+
+run-uboot: deps-check all
+	@echo "at U-Boot's prompt: booti 0x44000000 - \$${fdtcontroladdr}"
+	$(QEMU) $(UBOOT_ARGS)
 
 qemu-cmd:
 	@echo $(QEMU) $(QEMU_ARGS)
