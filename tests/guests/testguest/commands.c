@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "console.h"
 #include "gic.h"
+#include "hostile.h"
 #include "pattern.h"
 #include "print.h"
 #include "shell.h"
@@ -28,6 +29,8 @@ const struct shell_cmd shell_commands[] = {
     {"emerg", "emerg TEXT", "write TEXT via the virtio emergency write register", cmd_emerg},
     {"size", "size", "console size from virtio config space", cmd_size},
     {"info", "info", "show addresses and negotiated features", cmd_info},
+    {"hostile", "hostile WHAT", "misbehave on purpose (ring, peek, poke, addrs, spin)",
+     cmd_hostile},
 };
 const unsigned shell_command_count = ARRAY_SIZE(shell_commands);
 

@@ -287,6 +287,64 @@ static int check_needs_reset(void)
     return 1;
 }
 
+/* ---- hooks for the hostile test commands (hostile.c) ---- */
+
+int vcon_recover(void)
+{
+    return check_needs_reset();
+}
+
+void vcon_reinit(void)
+{
+    device_setup();
+}
+
+uint32_t vcon_reg_read(uint32_t off)
+{
+    return reg_read(off);
+}
+
+/*
+ * The first steps of device_setup(), except that the queue `index` is programmed with what
+ * adjust() makes of our values before QueueReady is written. Stops right after that write:
+ * the console is unusable until vcon_recover() or vcon_reinit().
+ */
+void vcon_setup_until_queue(unsigned index, vcon_queue_adjust_fn adjust, void *ctx)
+{
+    uint32_t status = 0;
+    struct vqueue *q = vcon_queue(index);
+    uint32_t max, num;
+    uint64_t desc, avail, used;
+
+    ready = 0;
+    tx_len = 0;
+    device_reset();
+    status |= VIRTIO_STATUS_ACKNOWLEDGE;
+    reg_write(VIRTIO_MMIO_STATUS, status);
+    status |= VIRTIO_STATUS_DRIVER;
+    reg_write(VIRTIO_MMIO_STATUS, status);
+    negotiate(&status);
+    /* Queues before the sabotaged one are set up properly. */
+    for (unsigned i = 0; i < index; i++)
+        queue_setup(vcon_queue(i));
+    reg_write(VIRTIO_MMIO_QUEUE_SEL, q->index);
+    max = reg_read(VIRTIO_MMIO_QUEUE_NUM_MAX);
+    num = pow2_floor(MIN(max, VIRTQ_MAX_SIZE));
+    memset(q->mem, 0, sizeof(*q->mem));
+    desc = (uint64_t)(uintptr_t)q->mem->desc;
+    avail = (uint64_t)(uintptr_t)&q->mem->avail;
+    used = (uint64_t)(uintptr_t)&q->mem->used;
+    adjust(ctx, max, &num, &desc, &avail, &used);
+    reg_write(VIRTIO_MMIO_QUEUE_NUM, num);
+    reg_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+    reg_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+    reg_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
+    reg_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
+    reg_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
+    reg_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
+    reg_write(VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
 /* ---- receive ---- */
 
 static uint32_t fifo_space(void)

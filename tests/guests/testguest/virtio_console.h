@@ -57,5 +57,18 @@ struct vqueue {
 };
 struct vqueue *vcon_queue(unsigned index);
 uintptr_t vcon_base(void);
+uint32_t vcon_reg_read(uint32_t off);
+/* If the device set DEVICE_NEEDS_RESET: report it, re-initialise, count it; returns 1. */
+int vcon_recover(void);
+/* Unconditional full re-initialisation (not counted as a recovery). */
+void vcon_reinit(void);
+/*
+ * Re-initialise up to and including QueueReady=1 of queue `index`, letting adjust() change
+ * QueueNum and the ring addresses first (max is QueueNumMax). Leaves the console unusable
+ * (and IRQ handling inert) until vcon_recover() or vcon_reinit().
+ */
+typedef void (*vcon_queue_adjust_fn)(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                                     uint64_t *avail, uint64_t *used);
+void vcon_setup_until_queue(unsigned index, vcon_queue_adjust_fn adjust, void *ctx);
 
 #endif

@@ -1,0 +1,685 @@
+/*
+ * Hostile test commands: the guest misbehaves on purpose so a system test can check that
+ * the hypervisor contains it (only this zone's console is reset, only this zone gets an
+ * abort, other zones keep running) and logs each fault once.
+ *
+ *   hostile ring CLASS|all  publish one malformed virtqueue, then recover through the
+ *                           DEVICE_NEEDS_RESET path
+ *   hostile peek IPA        32-bit read under fault catching
+ *   hostile poke IPA        32-bit write under fault catching
+ *   hostile ldp|stp|ldr-post|str-pre|ldr64 IPA
+ *                           accesses the hypervisor cannot (or must not) emulate
+ *   hostile addrs           all of the above over the sensitive addresses outside our RAM
+ *   hostile spin MS         spin with DAIF fully masked
+ *
+ * Every command leaves the console working. Nothing is printed between publishing a
+ * defect and the recovery: output queued then would be lost with the old rings.
+ */
+#include "hostile.h"
+
+#include "arch.h"
+#include "boot.h"
+#include "console.h"
+#include "exceptions.h"
+#include "fdt.h"
+#include "mmio.h"
+#include "print.h"
+#include "util.h"
+#include "virtio_console.h"
+#include "virtio_mmio.h"
+
+#define RX_QUEUE 0
+#define TX_QUEUE 1
+#define VIRTQ_DESC_F_INDIRECT 4u
+
+#define DEFAULT_RAM_BASE 0x40000000ull
+#define DEFAULT_RAM_SIZE 0x04000000ull
+
+/* How long to wait for the device to flag a defect and for the recovery to complete. */
+#define FLAG_WAIT_MS 200
+#define KEY_WAIT_MS 60000
+#define RECOVER_WAIT_MS 2000
+
+#define POKE_VALUE 0x484f5354u /* "HOST" */
+
+static uint64_t ram_base, ram_size;
+static uint8_t chain_buf[64] __attribute__((aligned(64))) = "hostile\r\n";
+
+/* ---- helpers ---- */
+
+static uint64_t ms_to_ticks(uint64_t ms)
+{
+    return ms * read_cntfrq_el0() / 1000;
+}
+
+static uint64_t ticks_to_us(uint64_t t)
+{
+    uint64_t f = read_cntfrq_el0();
+
+    return f ? t * 1000000 / f : 0;
+}
+
+static int parse_hex(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    int digits = 0;
+
+    s = skip_spaces(s);
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    for (;; s++, digits++) {
+        unsigned d;
+
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (*s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (*s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            break;
+        if (digits == 16)
+            return -1;
+        v = (v << 4) | d;
+    }
+    s = skip_spaces(s);
+    if (!digits || *s)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int find_memory(const struct fdt *f, const struct fdt_node *n, void *ctx)
+{
+    uint32_t len;
+    const uint8_t *p = fdt_prop(f, n, "device_type", &len);
+    uint64_t base, size;
+
+    (void)ctx;
+    if (n->depth != 1 || !p || len < 7 || memcmp(p, "memory", 7))
+        return 0;
+    if (fdt_reg(f, n, 0, &base, &size) || !size)
+        return 0;
+    ram_base = base;
+    ram_size = size;
+    return 1;
+}
+
+/* Our RAM from the device tree's memory node (QEMU virt's layout if that fails). */
+static void learn_ram(void)
+{
+    struct fdt f;
+
+    if (ram_size)
+        return;
+    if (fdt_init(&f, (uintptr_t)boot_get_info()->fdt) == 0)
+        fdt_walk(&f, find_memory, 0);
+    if (!ram_size) {
+        ram_base = DEFAULT_RAM_BASE;
+        ram_size = DEFAULT_RAM_SIZE;
+    }
+}
+
+static int in_own_ram(uint64_t a)
+{
+    return a >= ram_base && a - ram_base < ram_size;
+}
+
+/* ---- malformed rings ---- */
+
+enum ring_kind {
+    KIND_TX,    /* defect published on the live TX queue, then notified */
+    KIND_RX,    /* defect on the live RX queue; the device finds it when input arrives */
+    KIND_SETUP, /* defect programmed during queue setup, found at QueueReady=1 */
+};
+
+struct ring_class {
+    const char *name;
+    enum ring_kind kind;
+    void (*tx)(struct vqueue *q);
+    vcon_queue_adjust_fn setup;
+    const char *what;
+};
+
+static struct virtq_desc *qdesc(struct vqueue *q, unsigned i)
+{
+    return &q->mem->desc[i];
+}
+
+static void set_desc(struct vqueue *q, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+                     uint16_t next)
+{
+    struct virtq_desc *d = qdesc(q, i);
+
+    d->addr = addr;
+    d->len = len;
+    d->flags = flags;
+    d->next = next;
+}
+
+static uint64_t buf_addr(void)
+{
+    return (uint64_t)(uintptr_t)chain_buf;
+}
+
+/* Puts head into the next avail slot and publishes it (like the driver's own path). */
+static void publish_head(struct vqueue *q, uint16_t head)
+{
+    q->mem->avail.ring[q->avail_idx % q->num] = head;
+    q->avail_idx++;
+    dmb_ishst();
+    *(volatile uint16_t *)&q->mem->avail.idx = q->avail_idx;
+}
+
+static void tx_head_range(struct vqueue *q)
+{
+    set_desc(q, 0, buf_addr(), 8, 0, 0);
+    publish_head(q, q->num); /* first invalid index */
+}
+
+static void tx_next_range(struct vqueue *q)
+{
+    set_desc(q, 0, buf_addr(), 8, VIRTQ_DESC_F_NEXT, q->num);
+    publish_head(q, 0);
+}
+
+static void tx_loop(struct vqueue *q)
+{
+    set_desc(q, 0, buf_addr(), 8, VIRTQ_DESC_F_NEXT, 1);
+    set_desc(q, 1, buf_addr() + 8, 8, VIRTQ_DESC_F_NEXT, 0);
+    publish_head(q, 0);
+}
+
+static void tx_avail_ahead(struct vqueue *q)
+{
+    /* Everything before was consumed: the device's last_avail is our avail_idx. */
+    set_desc(q, 0, buf_addr(), 8, 0, 0);
+    q->avail_idx = (uint16_t)(q->avail_idx + q->num + 1);
+    dmb_ishst();
+    *(volatile uint16_t *)&q->mem->avail.idx = q->avail_idx;
+}
+
+static void tx_buf_range(struct vqueue *q)
+{
+    /* Where the next zone's RAM would be, as an IPA it is simply outside ours. */
+    set_desc(q, 0, 0x50000000ull, 16, 0, 0);
+    publish_head(q, 0);
+}
+
+static void tx_buf_end(struct vqueue *q)
+{
+    set_desc(q, 0, ram_base + ram_size - 8, 16, 0, 0); /* straddles the end of RAM */
+    publish_head(q, 0);
+}
+
+static void tx_buf_wrap(struct vqueue *q)
+{
+    set_desc(q, 0, 0xfffffffffffffff8ull, 16, 0, 0); /* addr + len wraps to 8 */
+    publish_head(q, 0);
+}
+
+static void tx_indirect(struct vqueue *q)
+{
+    set_desc(q, 1, buf_addr(), 8, 0, 0);
+    set_desc(q, 0, (uint64_t)(uintptr_t)qdesc(q, 1), 16, VIRTQ_DESC_F_INDIRECT, 0);
+    publish_head(q, 0);
+}
+
+static void tx_writable(struct vqueue *q)
+{
+    set_desc(q, 0, buf_addr(), 8, VIRTQ_DESC_F_WRITE, 0);
+    publish_head(q, 0);
+}
+
+static void rx_readonly(struct vqueue *q)
+{
+    /* Every posted receive buffer becomes device-readable: whichever the device takes next
+     * for input is wrong. (IRQs are masked, so the driver does not repost meanwhile.) */
+    for (unsigned i = 0; i < q->num; i++) {
+        struct virtq_desc *d = qdesc(q, i);
+
+        if (d->flags & VIRTQ_DESC_F_WRITE)
+            d->flags = 0;
+    }
+    dsb_st();
+}
+
+static void setup_align_desc(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                             uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)max, (void)num, (void)avail, (void)used;
+    *desc += 8; /* needs 16 */
+}
+
+static void setup_align_avail(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                              uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)max, (void)num, (void)desc, (void)used;
+    *avail += 1; /* needs 2 */
+}
+
+static void setup_align_used(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                             uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)max, (void)num, (void)desc, (void)avail;
+    *used += 2; /* needs 4 */
+}
+
+static void setup_ring_range(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                             uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)max, (void)desc, (void)avail;
+    /* used ring (4 + 8 * num + 2 bytes) starting 16 bytes before the end of RAM */
+    *used = ram_base + ram_size - 16;
+    if (*num < 4)
+        *num = 4;
+}
+
+static void setup_num_zero(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                           uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)max, (void)desc, (void)avail, (void)used;
+    *num = 0;
+}
+
+static void setup_num_not_pow2(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                               uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)max, (void)desc, (void)avail, (void)used;
+    *num = 48; /* fits our rings and QueueNumMax, but is no power of two */
+    if (*num > max)
+        *num = max > 3 ? 3 : max + 1;
+}
+
+static void setup_num_too_big(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
+                              uint64_t *avail, uint64_t *used)
+{
+    (void)ctx, (void)desc, (void)avail, (void)used;
+    /* a power of two, so only the QueueNumMax check can refuse it */
+    *num = 1;
+    while (*num <= max && *num < 0x80000000u)
+        *num <<= 1;
+}
+
+#define TX_CLASS(n, fn, w) {n, KIND_TX, fn, 0, w}
+#define SETUP_CLASS(n, fn, w) {n, KIND_SETUP, 0, fn, w}
+
+static const struct ring_class ring_classes[] = {
+    TX_CLASS("head-range", tx_head_range, "TX head index = QueueNum"),
+    TX_CLASS("next-range", tx_next_range, "TX descriptor next = QueueNum"),
+    TX_CLASS("loop", tx_loop, "TX chain 0 -> 1 -> 0"),
+    TX_CLASS("avail-ahead", tx_avail_ahead, "TX avail.idx ahead by QueueNum + 1"),
+    TX_CLASS("buf-range", tx_buf_range, "TX buffer at IPA 0x50000000"),
+    TX_CLASS("buf-end", tx_buf_end, "TX buffer straddling the end of RAM"),
+    TX_CLASS("buf-wrap", tx_buf_wrap, "TX buffer at 2^64 - 8, 16 bytes"),
+    TX_CLASS("indirect", tx_indirect, "TX indirect descriptor (not negotiated)"),
+    TX_CLASS("tx-writable", tx_writable, "TX buffer marked device-writable"),
+    {"rx-readonly", KIND_RX, rx_readonly, 0, "RX buffers marked device-readable"},
+    SETUP_CLASS("align-desc", setup_align_desc, "TX descriptor table at 8 mod 16"),
+    SETUP_CLASS("align-avail", setup_align_avail, "TX avail ring at an odd address"),
+    SETUP_CLASS("align-used", setup_align_used, "TX used ring at 2 mod 4"),
+    SETUP_CLASS("ring-range", setup_ring_range, "TX used ring straddling the end of RAM"),
+    SETUP_CLASS("num-zero", setup_num_zero, "TX QueueNum 0"),
+    SETUP_CLASS("num-not-pow2", setup_num_not_pow2, "TX QueueNum 48"),
+    SETUP_CLASS("num-too-big", setup_num_too_big, "TX QueueNum 2 * QueueNumMax"),
+};
+
+static int wait_flagged(uint64_t ms)
+{
+    uint64_t end = counter_read() + ms_to_ticks(ms);
+
+    uint64_t gap = ms_to_ticks(1), next;
+
+    do {
+        if (vcon_reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)
+            return 1;
+        /* each read is a trap: poll about once a millisecond, not flat out */
+        next = counter_read() + gap;
+        while (counter_read() < next)
+            cpu_relax();
+    } while (counter_read() < end);
+    return 0;
+}
+
+/* Lets the driver's interrupt path see the configuration change and re-initialise. */
+static int wait_recovered(uint32_t resets0, uint64_t ms)
+{
+    uint64_t end = counter_read() + ms_to_ticks(ms);
+    int ok = 0;
+
+    irq_unmask();
+    do {
+        if (vcon_get_info()->resets != resets0) {
+            ok = 1;
+            break;
+        }
+        cpu_relax();
+    } while (counter_read() < end);
+    irq_mask();
+    return ok;
+}
+
+/* Input the device held back while the RX ring was bad arrives after the reset: drop it. */
+static unsigned drain_input(void)
+{
+    unsigned n = 0;
+
+    vcon_poll_rx();
+    while (vcon_getc() >= 0)
+        n++;
+    return n;
+}
+
+/* Returns 1 if the console was recovered through DEVICE_NEEDS_RESET. */
+static int run_ring_class(const struct ring_class *c)
+{
+    uint32_t resets0 = vcon_get_info()->resets;
+    uint32_t status = 0, isr = 0;
+    int flagged, recovered = 0;
+    unsigned dropped = 0;
+    const char *why = "";
+
+    kprintf("hostile ring %s: %s\r\n", c->name, c->what);
+    console_flush();
+    irq_mask();
+
+    if (c->kind == KIND_SETUP) {
+        vcon_setup_until_queue(TX_QUEUE, c->setup, 0);
+        flagged = wait_flagged(FLAG_WAIT_MS);
+    } else if (c->kind == KIND_TX) {
+        struct vqueue *q = vcon_queue(TX_QUEUE);
+
+        c->tx(q);
+        dsb_st();
+        mmio_write32(vcon_base() + VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+        flagged = wait_flagged(FLAG_WAIT_MS);
+    } else {
+        vcon_poll_rx(); /* take what already arrived, so every posted buffer is pending */
+        c->tx(vcon_queue(RX_QUEUE));
+        /* Only now ask for input: a key typed earlier would have found a good buffer. */
+        kprintf("hostile ring %s: armed, press a key\r\n", c->name);
+        console_flush();
+        flagged = wait_flagged(KEY_WAIT_MS);
+    }
+    status = vcon_reg_read(VIRTIO_MMIO_STATUS);
+    isr = vcon_reg_read(VIRTIO_MMIO_INTERRUPT_STATUS);
+
+    if (!flagged) {
+        why = "device did not set DEVICE_NEEDS_RESET";
+        vcon_reinit();
+    } else if (c->kind == KIND_SETUP) {
+        /* The driver is mid-initialisation (no interrupt handling yet): check directly. */
+        recovered = vcon_recover();
+        if (!recovered)
+            why = "recovery failed";
+    } else {
+        recovered = wait_recovered(resets0, RECOVER_WAIT_MS);
+        if (!recovered) {
+            why = "no configuration-change interrupt";
+            if (!vcon_recover())
+                vcon_reinit();
+        }
+    }
+    if (c->kind == KIND_RX)
+        dropped = drain_input();
+
+    kprintf("hostile ring %s: device status=0x%x isr=0x%x", c->name, status, isr);
+    if (c->kind == KIND_RX)
+        kprintf(" discarded=%u", dropped);
+    kputs("\r\n");
+    if (recovered)
+        kprintf("hostile ring %s: recovered\r\n", c->name);
+    else
+        kprintf("hostile ring %s: not recovered (%s)\r\n", c->name, why);
+    console_flush();
+    return recovered;
+}
+
+static void list_classes(void)
+{
+    kputs("classes:");
+    for (unsigned i = 0; i < ARRAY_SIZE(ring_classes); i++)
+        kprintf(" %s", ring_classes[i].name);
+    kputs(" all\r\n");
+}
+
+static void cmd_ring(const char *args)
+{
+    unsigned ok = 0, n = 0;
+
+    args = skip_spaces(args);
+    if (str_eq(args, "all")) {
+        for (unsigned i = 0; i < ARRAY_SIZE(ring_classes); i++, n++)
+            ok += (unsigned)run_ring_class(&ring_classes[i]);
+        kprintf("hostile ring all: %u of %u recovered\r\n", ok, n);
+        return;
+    }
+    for (unsigned i = 0; i < ARRAY_SIZE(ring_classes); i++) {
+        if (str_eq(args, ring_classes[i].name)) {
+            run_ring_class(&ring_classes[i]);
+            return;
+        }
+    }
+    kputs("usage: hostile ring CLASS\r\n");
+    list_classes();
+}
+
+/* ---- accesses the hypervisor must refuse ---- */
+
+enum access_kind { ACC_PEEK, ACC_POKE, ACC_LDP, ACC_STP, ACC_LDR_POST, ACC_STR_PRE, ACC_LDR64 };
+
+struct access_op {
+    const char *name;
+    enum access_kind kind;
+    int write;
+};
+
+static const struct access_op access_ops[] = {
+    {"peek", ACC_PEEK, 0},         {"poke", ACC_POKE, 1},     {"ldp", ACC_LDP, 0},
+    {"stp", ACC_STP, 1},           {"ldr-post", ACC_LDR_POST, 0},
+    {"str-pre", ACC_STR_PRE, 1},   {"ldr64", ACC_LDR64, 0},
+};
+
+/*
+ * One access of the given kind at addr, with fault catching. Values read land in v[0..1];
+ * *base_after gets the base register after a writeback form (unchanged if it faulted).
+ */
+static int do_access(enum access_kind k, uint64_t addr, uint64_t v[2], uint64_t *base_after,
+                     struct fault_info *fi)
+{
+    uint64_t a = addr, x0 = 0, x1 = 0;
+    uint32_t w0 = 0, w1 = 0;
+
+    fault_catch_begin();
+    switch (k) {
+    case ACC_PEEK:
+        w0 = mmio_read32(a);
+        break;
+    case ACC_POKE:
+        mmio_write32(a, POKE_VALUE);
+        break;
+    case ACC_LDP:
+        __asm__ volatile("ldp %w0, %w1, [%2]" : "+r"(w0), "+r"(w1) : "r"(a) : "memory");
+        break;
+    case ACC_STP:
+        __asm__ volatile("stp %w0, %w0, [%1]" : : "r"(POKE_VALUE), "r"(a) : "memory");
+        break;
+    case ACC_LDR_POST:
+        __asm__ volatile("ldr %w0, [%1], #4" : "+r"(w0), "+r"(a) : : "memory");
+        break;
+    case ACC_STR_PRE:
+        a -= 4;
+        __asm__ volatile("str %w1, [%0, #4]!" : "+r"(a) : "r"(POKE_VALUE) : "memory");
+        break;
+    case ACC_LDR64:
+        __asm__ volatile("ldr %0, [%1]" : "+r"(x0) : "r"(a) : "memory");
+        break;
+    }
+    v[0] = x0 | w0;
+    v[1] = x1 | w1;
+    *base_after = a;
+    return fault_catch_end(fi);
+}
+
+/* Performs and reports one access; returns 1 if it was aborted. */
+static int probe(const struct access_op *op, uint64_t addr)
+{
+    struct fault_info fi;
+    uint64_t v[2], base_after;
+
+    if (op->write && in_own_ram(addr)) {
+        kprintf("hostile %s 0x%lx: refusing to write our own RAM\r\n", op->name,
+                (unsigned long)addr);
+        return 0;
+    }
+    console_flush(); /* the hypervisor's log line comes out between our lines */
+    if (do_access(op->kind, addr, v, &base_after, &fi)) {
+        kprintf("hostile %s 0x%lx: abort caught (esr=0x%lx, far=0x%lx)\r\n", op->name,
+                (unsigned long)addr, (unsigned long)fi.esr, (unsigned long)fi.far);
+        console_flush();
+        return 1;
+    }
+    kprintf("hostile %s 0x%lx: no abort", op->name, (unsigned long)addr);
+    if (!op->write)
+        kprintf(", read 0x%lx", (unsigned long)v[0]);
+    if (op->kind == ACC_LDP)
+        kprintf(" 0x%lx", (unsigned long)v[1]);
+    if (op->kind == ACC_LDR_POST || op->kind == ACC_STR_PRE)
+        kprintf(", base 0x%lx", (unsigned long)base_after);
+    kputs("\r\n");
+    console_flush();
+    return 0;
+}
+
+static void cmd_access(const struct access_op *op, const char *args)
+{
+    uint64_t addr;
+
+    if (parse_hex(args, &addr)) {
+        kprintf("usage: hostile %s IPA (hex)\r\n", op->name);
+        return;
+    }
+    probe(op, addr);
+}
+
+/* IPAs outside our RAM that name something sensitive in the physical map. */
+static const uint64_t sensitive_ipas[] = {
+    0x44000000, /* first byte past our 64 MiB */
+    0x4c000000, /* further beyond our RAM */
+    0x50000000, /* linux0's RAM, as a PA */
+    0x60000000, /* linux1's RAM, as a PA */
+    0x70000000, /* our own RAM, as a PA */
+    0x09000000, /* physical PL011 */
+    0x08080000, /* GIC ITS */
+    0x08010000, /* GICv2 CPU interface region, just past the distributor */
+    0x080c0000, /* redistributor frame of a second vCPU (we have one) */
+};
+
+/* Accesses at the virtio window that the hypervisor must not emulate. */
+static const struct {
+    enum access_kind kind;
+    uint32_t off;
+} window_ops[] = {
+    {ACC_LDP, VIRTIO_MMIO_MAGIC_VALUE},
+    {ACC_LDR_POST, VIRTIO_MMIO_MAGIC_VALUE},
+    {ACC_STP, 0x0f0},     /* reserved registers: harmless if wrongly emulated */
+    {ACC_STR_PRE, 0x0f0},
+    {ACC_LDR64, VIRTIO_MMIO_MAGIC_VALUE},
+};
+
+static const struct access_op *op_by_kind(enum access_kind k)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(access_ops); i++) {
+        if (access_ops[i].kind == k)
+            return &access_ops[i];
+    }
+    return &access_ops[0];
+}
+
+static void cmd_addrs(void)
+{
+    unsigned n = 0, aborted = 0;
+    uint64_t t0, t1;
+
+    t0 = counter_read();
+    for (unsigned i = 0; i < ARRAY_SIZE(sensitive_ipas); i++) {
+        aborted += (unsigned)probe(op_by_kind(ACC_PEEK), sensitive_ipas[i]);
+        aborted += (unsigned)probe(op_by_kind(ACC_POKE), sensitive_ipas[i]);
+        n += 2;
+    }
+    for (unsigned i = 0; i < ARRAY_SIZE(window_ops); i++, n++)
+        aborted += (unsigned)probe(op_by_kind(window_ops[i].kind),
+                                   vcon_base() + window_ops[i].off);
+    t1 = counter_read();
+    kprintf("hostile addrs: %u accesses, %u aborted, %u not aborted, %lu us\r\n", n, aborted,
+            n - aborted, (unsigned long)ticks_to_us(t1 - t0));
+}
+
+/* ---- masked spin ---- */
+
+static void cmd_spin(const char *args)
+{
+    uint64_t ms, daif, end;
+
+    if (parse_u64(args, &ms) || ms > 600000) {
+        kputs("usage: hostile spin MS (decimal, at most 600000)\r\n");
+        return;
+    }
+    console_flush();
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    __asm__ volatile("msr daifset, #0xf" : : : "memory");
+    end = counter_read() + ms_to_ticks(ms);
+    while (counter_read() < end)
+        ;
+    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
+    kputs("hostile spin done\r\n");
+}
+
+/* ---- dispatch ---- */
+
+static void usage(void)
+{
+    kputs("usage: hostile ring CLASS|all      malformed virtqueue, then reset recovery\r\n"
+          "       hostile peek|poke IPA       32-bit access, aborts caught\r\n"
+          "       hostile ldp|stp|ldr-post|str-pre|ldr64 IPA   undecodable accesses\r\n"
+          "       hostile addrs               all accesses over sensitive IPAs\r\n"
+          "       hostile spin MS             spin with interrupts masked\r\n");
+    list_classes();
+}
+
+/* Returns the rest of args after its first word if that word is word, else 0. */
+static const char *match_word(const char *args, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (memcmp(args, word, n) || (args[n] && args[n] != ' '))
+        return 0;
+    return args + n;
+}
+
+void cmd_hostile(const char *args)
+{
+    const char *rest;
+
+    learn_ram();
+    args = skip_spaces(args);
+    if ((rest = match_word(args, "ring"))) {
+        cmd_ring(rest);
+        return;
+    }
+    if ((rest = match_word(args, "addrs")) && !*skip_spaces(rest)) {
+        cmd_addrs();
+        return;
+    }
+    if ((rest = match_word(args, "spin"))) {
+        cmd_spin(rest);
+        return;
+    }
+    for (unsigned i = 0; i < ARRAY_SIZE(access_ops); i++) {
+        if ((rest = match_word(args, access_ops[i].name))) {
+            cmd_access(&access_ops[i], rest);
+            return;
+        }
+    }
+    usage();
+}
