@@ -83,12 +83,16 @@ static void put_num(struct outbuf *o, uint64_t v, unsigned base, int width, bool
         tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
         v /= base;
     } while (v);
-    if (neg)
-        tmp[n++] = '-';
-    int pad = width > n ? width - n : 0;
-    if (!left)
+    int pad = width > n + neg ? width - n - neg : 0;
+    /* The sign goes before zero padding ("-0042") but after space padding ("  -42"). */
+    if (!left && !zero)
         while (pad-- > 0)
-            put(o, zero ? '0' : ' ');
+            put(o, ' ');
+    if (neg)
+        put(o, '-');
+    if (!left && zero)
+        while (pad-- > 0)
+            put(o, '0');
     while (n)
         put(o, tmp[--n]);
     if (left)
@@ -119,6 +123,8 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
+        if (!*fmt)
+            break; /* a lone '%' at the end: nothing to convert */
         bool left = false, zero = false;
         int width = 0, lng = 0;
         if (*fmt == '-')

@@ -84,6 +84,7 @@ void vcon_rx_deliver(struct vcon *c)
         enum vq_err err = vq_pop(vq, c->mmio.mem, VQ_DIR_WRITE, &c->chain, &head_valid);
         if (err) {
             chain_error(c, vq, err, head_valid);
+            used |= head_valid; /* the zero-length completion is a used buffer too */
             break;
         }
         if (c->chain.nseg == 0)
