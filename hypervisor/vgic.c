@@ -1,5 +1,6 @@
 /* Virtual GICv3 distributor and redistributors (GICv3 architecture spec, chapter 12). */
 #include "hypervisor/vgic.h"
+#include "arch/cpu.h"
 #include "arch/sysreg.h"
 #include "drivers/gicv3.h"
 #include "hypervisor/zone.h"
@@ -331,17 +332,43 @@ void vgic_inject(struct zone *z, uint32_t intid, struct vcpu *target)
         vcpu_kick(target);
 }
 
+static int32_t find_lr(uint32_t nlr, uint32_t intid, uint32_t empty)
+{
+    for (uint32_t i = 0; i < nlr; i++) {
+        if (empty & (1u << i))
+            continue;
+        if ((gicv3_read_lr(i) & ICH_LR_VINTID_MASK) == intid)
+            return (int32_t)i;
+    }
+    return -1;
+}
+
+/* Withdraw a level interrupt whose line dropped before the guest took it (only ours: list
+ * registers of other CPUs are not reachable; they see status 0 and return IRQ_NONE once). */
+static void retract_local_lr(struct vcpu *target, uint32_t intid)
+{
+    if (target->pcpu != cpu_id())
+        return;
+    uint32_t nlr = gicv3_num_lrs();
+    int32_t i = find_lr(nlr, intid, gicv3_empty_lrs());
+    if (i >= 0 && (gicv3_read_lr((uint32_t)i) & ICH_LR_STATE_MASK) == ICH_LR_PENDING)
+        gicv3_write_lr((uint32_t)i, 0);
+}
+
 void vgic_set_level(struct zone *z, uint32_t intid, bool level)
 {
     if (level) {
         vgic_inject(z, intid, 0);
         return;
     }
-    /* Lowering the line retracts a pending that has not reached a list register yet. */
     spin_lock(&z->vgic.lock);
     struct vgic_irq *s = irq_state(&z->vgic, 0, intid);
-    if (s && !s->edge)
+    bool is_level = s && !s->edge;
+    if (is_level)
         s->pending = false;
+    struct vcpu *target = intid >= 32 ? spi_target(z, intid) : &z->vcpu[0];
+    if (is_level)
+        retract_local_lr(target, intid);
     spin_unlock(&z->vgic.lock);
 }
 
@@ -364,17 +391,6 @@ void vgic_send_sgi(struct vcpu *v, uint64_t sgir)
         if (z->vcpu[t].power == VCPU_ON)
             vcpu_kick(&z->vcpu[t]);
     }
-}
-
-static int32_t find_lr(uint32_t nlr, uint32_t intid, uint32_t empty)
-{
-    for (uint32_t i = 0; i < nlr; i++) {
-        if (empty & (1u << i))
-            continue;
-        if ((gicv3_read_lr(i) & ICH_LR_VINTID_MASK) == intid)
-            return (int32_t)i;
-    }
-    return -1;
 }
 
 /* Put one pending interrupt in a list register; false when all are busy. */
