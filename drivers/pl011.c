@@ -55,6 +55,7 @@ uint8_t pl011_getc(void)
 
 void pl011_rx_irq(bool on)
 {
-    wr(UART_ICR, INT_RX | INT_RT);
+    /* Only the mask: clearing RIS here would lose the pending receive interrupt of a FIFO that
+     * still holds bytes (QEMU's PL011 raises it only on the empty -> non-empty edge). */
     wr(UART_IMSC, on ? (INT_RX | INT_RT) : 0);
 }

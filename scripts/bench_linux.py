@@ -1,0 +1,454 @@
+#!/usr/bin/python3
+"""Linux console benchmark: zone linux0 under the hypervisor versus the same guest on plain QEMU.
+
+usage: /usr/bin/python3 scripts/bench_linux.py [--icount-only]
+
+The same Debian kernel and busybox initramfs (build/linux-guest/) runs in two setups:
+
+  hypervisor  build/linux/hypervisor.bin, -smp 4, measured zone linux0 (2 vCPUs, 256 MiB);
+              its hvc0 is the virtio console the hypervisor emulates at EL2, and the bytes
+              leave through the physical (QEMU) PL011
+  plain       the kernel booted directly by QEMU, -smp 2, -m 256M, hvc0 is QEMU's own
+              virtconsole (virtio-serial-device on modern virtio-mmio)
+
+Each setup is booted once per clock mode (-icount shift=0, then plain TCG without -icount) and
+measures, inside that one run (under the hypervisor only after linux1 has reached its prompt too):
+
+  throughput  `cat` of a 1 MiB file (16384 lines of 63 printable bytes + LF, default tty
+              settings, so OPOST/ONLCR turns every LF into CR LF: two virtio kicks per line) to
+              /dev/hvc0, timed in the guest; bytes per guest second. The host reads all of it
+              and checks every line arrived.
+  round trip  N single keystrokes typed at the interactive ash prompt, one every 10 ms of host
+              time after the previous echo came back (the guest is idle when each key arrives,
+              as with a person typing). Guest time: ftrace, from the virtio console's interrupt
+              entering the guest (irq_handler_entry) to the return of the shell's write() of the
+              echo; Linux's hvc busy-waits until the device has consumed the buffer, so at that
+              point the byte has left through the console device in both setups. Not included:
+              what happens before the guest sees its interrupt (under the hypervisor the EL2
+              PL011 receive path, ring fill and vGIC injection; on plain QEMU the chardev read),
+              which cannot be told apart from idle time inside the guest. Wall time: on the
+              host, from writing the key to the pty to reading its echo (includes everything).
+              Medians are reported.
+
+The console interrupt, the unbound workqueues (tty flip buffer work) and the shell (hence cat)
+are pinned to CPU 0 in both setups: otherwise whether the work lands on the same vCPU as the
+interrupt changes from boot to boot, and so do the figures (by up to 1.5x under -icount).
+
+Guest clock: CLOCK_MONOTONIC / sched_clock, i.e. the arm64 generic timer (62.5 MHz, 16 ns
+steps). Busybox `date` has no %N and /proc/uptime moves in 10 ms steps, so the throughput run
+reads the `now at <ns> nsecs` line of /proc/timer_list (ktime_get) with builtin `read`s (no
+fork inside the timed interval); ftrace (trace clock `local` = sched_clock) is read in raw
+format, which prints timestamps in ns instead of us.
+
+With -icount shift=0 one guest instruction is one guest nanosecond; guest time is deterministic
+while some vCPU is busy (idle time passes at host speed) and counts the instructions of every
+vCPU of the machine (under the hypervisor linux1 and guest2 too, idle during the measurements).
+An exit to QEMU (MMIO, i.e. a virtio notify on plain QEMU, a PL011 data write under the
+hypervisor) is charged as one instruction, whereas the hypervisor's EL2 trap handling is charged
+instruction by instruction. Without -icount guest time follows host time, so those figures
+depend on host speed and load; both are printed.
+
+run_all() returns the figures as a dict (see its docstring) for scripts/bench.py.
+"""
+import fcntl
+import os
+import re
+import select
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HV_BIN = os.path.join(ROOT, "build/linux/hypervisor.bin")
+IMAGE = os.path.join(ROOT, "build/linux-guest/Image")
+INITRD = os.path.join(ROOT, "build/linux-guest/initramfs.cpio.gz")
+
+N_BYTES = 1048576
+LINE = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"  # 63 bytes + LF = 64
+N_LINES = N_BYTES // (len(LINE) + 1)
+N_KEYS = int(os.environ.get("BENCH_KEYS", "100"))
+KEY_GAP = 0.01  # s of host time between an echo and the next key
+QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+VERBOSE = bool(os.environ.get("VERBOSE"))
+PIPE_SIZE = 8 << 20  # console FIFO buffers (root may exceed /proc/sys/fs/pipe-max-size)
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
+
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+# Sourced by the interactive shell, so $$ is the shell that echoes keystrokes. Marker strings are
+# split with quotes so the tty's echo of this text cannot match them.
+GUEST_SH = r"""
+T=/sys/kernel/tracing
+now() { { read -r _l; read -r _l; read -r _a _b NOW _c; } </proc/timer_list; }
+virq_count() { awk '/ virtio0$/ {s=0; for (i=2; i<=NF && $i ~ /^[0-9]+$/; i++) s+=$i; print s}' /proc/interrupts; }
+pin() {
+    VIRQ=$(awk '/ virtio0$/ {sub(":", "", $1); print $1}' /proc/interrupts)
+    echo 1 >/proc/irq/$VIRQ/smp_affinity
+    echo 1 >/sys/devices/virtual/workqueue/cpumask
+    taskset -p 1 $$ >/dev/null
+    echo "BENCH""_PIN irq=$VIRQ irq_cpus=$(cat /proc/irq/$VIRQ/effective_affinity_list) wq=$(cat /sys/devices/virtual/workqueue/cpumask) sh=$(taskset -p $$ | sed 's/.*: //') end"
+}
+mkdata() { yes LINE | head -c NBYTES >/tmp/bd; echo "BENCH""_DATA bytes=$(wc -c </tmp/bd) end"; }
+tp() {
+    i0=$(virq_count)
+    now; t0=$NOW
+    cat /tmp/bd >/dev/hvc0
+    now; t1=$NOW
+    i1=$(virq_count)
+    echo "BENCH""_TP bytes=$(wc -c </tmp/bd) ns=$((t1 - t0)) irqs=$((i1 - i0)) end"
+}
+rtt_on() {
+    [ -e $T/trace ] || mount -t tracefs nodev $T
+    echo 0 >$T/tracing_on
+    echo 0 >$T/options/raw
+    echo >$T/trace
+    VIRQ=$(awk '/ virtio0$/ {sub(":", "", $1); print $1}' /proc/interrupts)
+    echo "irq==$VIRQ" >$T/events/irq/irq_handler_entry/filter
+    echo "pid==$$" >$T/events/sched/sched_wakeup/filter
+    echo "common_pid==$$" >$T/events/syscalls/sys_exit_write/filter
+    for e in irq/irq_handler_entry sched/sched_wakeup syscalls/sys_exit_write; do
+        echo 1 >$T/events/$e/enable
+    done
+    echo 1 >$T/tracing_on
+}
+rtt_off() {
+    echo 0 >$T/tracing_on
+    echo 1 >$T/options/raw
+    echo "BENCH""_TRACE irq=$(cat $T/events/irq/irq_handler_entry/id) wakeup=$(cat $T/events/sched/sched_wakeup/id) write=$(cat $T/events/syscalls/sys_exit_write/id) begin"
+    grep -v '^#' $T/trace
+    echo "BENCH""_TRACE end"
+}
+echo "BENCH""_SOURCED"
+""".replace("LINE", LINE).replace("NBYTES", str(N_BYTES))
+
+
+class BenchError(Exception):
+    pass
+
+
+def build():
+    if not os.path.isfile(HV_BIN) or not os.path.isfile(IMAGE) or not os.path.isfile(INITRD):
+        subprocess.run(["make", "-s", "CONFIG=linux"], cwd=ROOT, check=True)
+
+
+def qemu_args(setup, icount, chardev="stdio,id=con,signal=off"):
+    """The two machines; `chardev` is the console's backend (id=con)."""
+    if setup == "hypervisor":
+        args = ["-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", "4",
+                "-m", "2G", "-nodefaults", "-display", "none", "-monitor", "none",
+                "-chardev", chardev, "-serial", "chardev:con", "-kernel", HV_BIN]
+    else:
+        args = ["-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-smp", "2", "-m", "256M",
+                "-nodefaults", "-display", "none", "-monitor", "none",
+                "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-serial-device",
+                "-chardev", chardev, "-device", "virtconsole,chardev=con",
+                "-serial", "null", "-kernel", IMAGE, "-initrd", INITRD,
+                "-append", "console=ttyAMA0 zone=plain"]
+    if icount:
+        args += ["-icount", "shift=0"]
+    return args
+
+
+class Console:
+    """The console of one QEMU run, through QEMU's `pipe` chardev: two FIFOs (<path>.in,
+    <path>.out) whose buffers are enlarged to PIPE_SIZE, so that QEMU never finds its output
+    blocked, however late this script gets to read it. That matters: under the hypervisor a
+    blocked PL011 write adds guest time, on plain QEMU a blocked virtconsole write throttles the
+    port and changes how many interrupts the guest takes; either way the guest-time figures
+    would depend on host load (seen with a pty: +15% and -50%)."""
+
+    def __init__(self, setup, icount):
+        self.zone = "linux0" if setup == "hypervisor" else "plain"
+        self.prompt = re.compile(rb"(?:^|\n)" + self.zone.encode() + rb":[^\r\n#]*# ")
+        self.tmp = tempfile.mkdtemp(prefix="bench-linux-")
+        path = os.path.join(self.tmp, "con")
+        os.mkfifo(path + ".in")
+        os.mkfifo(path + ".out")
+        # O_RDWR: neither open blocks waiting for QEMU, and no EOF before QEMU opens its ends.
+        self.fd = os.open(path + ".out", os.O_RDWR | os.O_NONBLOCK)
+        self.wfd = os.open(path + ".in", os.O_RDWR)
+        for fd in (self.fd, self.wfd):
+            for size in (PIPE_SIZE, 1 << 20, 1 << 16):
+                try:
+                    fcntl.fcntl(fd, F_SETPIPE_SZ, size)
+                    break
+                except OSError:
+                    continue
+        self.pipe_size = fcntl.fcntl(self.fd, F_GETPIPE_SZ)
+        self.child = subprocess.Popen(
+            [QEMU] + qemu_args(setup, icount, "pipe,id=con,path=" + path),
+            cwd=ROOT, stdin=subprocess.DEVNULL)
+        self.buf = bytearray()
+        self.log = sys.stdout.buffer if VERBOSE else None
+
+    def read_some(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BenchError("timeout; last output: %r" % ANSI.sub(b"", self.buf[-600:]))
+        r, _, _ = select.select([self.fd], [], [], min(left, 0.5))
+        if not r:
+            if self.child.poll() is not None:
+                raise BenchError("QEMU exited (%d); last output: %r"
+                                 % (self.child.returncode, ANSI.sub(b"", self.buf[-600:])))
+            return b""
+        try:
+            data = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return b""
+        if self.log:
+            self.log.write(data)
+            self.log.flush()
+        return data
+
+    def expect(self, pattern, timeout=60):
+        """Wait for a regex (bytes); return the match, leave what follows it in the buffer.
+        The match is made on a copy of the text up to its end (m.string), which includes
+        everything received before it."""
+        if isinstance(pattern, bytes):
+            pattern = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        start = 0
+        while True:
+            m = pattern.search(self.buf, start)
+            if m:
+                text = bytes(self.buf[:m.end()])
+                del self.buf[:m.end()]
+                return pattern.search(text, m.start())
+            # Only re-scan a tail on the next round (floods make the buffer large).
+            start = max(0, len(self.buf) - 4096)
+            self.buf += self.read_some(deadline)
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        os.write(self.wfd, data)
+
+    def sendline(self, line):
+        self.send(line + "\r")
+
+    def sync(self, tag, timeout=60):
+        """Run a no-op and wait for its marker and the prompt after it: resynchronizes."""
+        self.sendline("echo %s''%s" % (tag[:3], tag[3:]))
+        self.expect(re.escape(tag.encode()) + rb"\r*\n", timeout)
+        self.expect(self.prompt, timeout)
+
+    def close(self):
+        if self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(10)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+        os.close(self.fd)
+        os.close(self.wfd)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_boot(con, setup):
+    con.expect(rb"linux zone shell ready", timeout=300)
+    con.expect(con.prompt, timeout=60)
+    if setup == "hypervisor":
+        # linux1 boots concurrently and, with -icount, every instruction of every CPU advances
+        # the one virtual clock: wait until its shell is up too before measuring anything.
+        con.send(b"\x1c1")
+        con.expect(rb"(?:^|\n)linux1:[^\r\n#]*# ", timeout=300)
+        con.send(b"\x1c0")
+        con.expect(rb"=== zone 0: linux0", timeout=30)
+    # Wide lines so ash's line editor never wraps (plain QEMU's hvc0 starts at 24x80).
+    con.sendline("stty cols 250 rows 50")
+    con.sync("SYNC0")
+
+
+def load_guest_script(con):
+    # The marker comes out after ash's line editor has given the tty back (canonical, echo):
+    # input that arrived before that would not be echoed.
+    con.sendline("echo PA''STE; cat >/tmp/bench.sh")
+    con.expect(rb"PASTE\r*\n")
+    for line in GUEST_SH.strip("\n").split("\n"):
+        con.send(line + "\n")
+        # Drain the tty echo line by line: keeps both directions' buffers from filling.
+        con.expect(re.escape(line.encode()) + rb"\r*\n", timeout=30)
+    con.send(b"\x04")
+    con.expect(con.prompt)
+    con.sendline(". /tmp/bench.sh")
+    con.expect(rb"BENCH_SOURCED\r*\n")
+    con.expect(con.prompt)
+    con.sendline("pin")
+    m = con.expect(rb"BENCH_PIN irq=\d+ irq_cpus=(\S*) wq=(\S*) sh=(\S*) end")
+    if m.groups() != (b"0", b"1", b"1"):
+        raise BenchError("pinning to CPU 0 failed: %r" % m.group(0))
+    con.expect(con.prompt)
+    con.sendline("mkdata")
+    m = con.expect(rb"BENCH_DATA bytes=(\d+) end", timeout=120)
+    if int(m.group(1)) != N_BYTES:
+        raise BenchError("guest data file has %s bytes" % m.group(1).decode())
+    con.expect(con.prompt)
+
+
+def measure_throughput(con):
+    con.sendline("tp")
+    con.expect(rb"tp\r*\n")
+    t = time.monotonic()
+    m = con.expect(rb"BENCH_TP bytes=(\d+) ns=(\d+) irqs=(\d+) end", timeout=300)
+    wall = time.monotonic() - t
+    flood = m.string[:m.start()]
+    lines = flood.count(LINE.encode())
+    con.expect(con.prompt)
+    nbytes, ns, irqs = (int(m.group(i)) for i in (1, 2, 3))
+    if nbytes != N_BYTES or lines != N_LINES:
+        raise BenchError("flood: guest wrote %d bytes, host saw %d of %d lines"
+                         % (nbytes, lines, N_LINES))
+    return {"bytes": nbytes, "guest_ns": ns, "bytes_per_s": nbytes / (ns / 1e9),
+            "wall_s": wall, "virtio_irqs": irqs}
+
+
+TRACE_RE = re.compile(r"^\s*\d+ \d+ (\d+) type: (\d+)", re.M)
+
+
+def parse_trace(text, ids):
+    """Per-keystroke guest latency in ns from a raw-format trace (pid cpu ts_ns type: id): for
+    each wake-up of the shell, from the last virtio interrupt entry before it to the shell's next
+    write() return (the echo)."""
+    last_irq = None
+    pending = None
+    out = []
+    for m in TRACE_RE.finditer(text):
+        ts, ev = int(m.group(1)), ids.get(int(m.group(2)))
+        if ev == "irq":
+            last_irq = ts
+        elif ev == "wakeup":
+            if pending is None and last_irq is not None:
+                pending = last_irq
+        elif ev == "write":
+            if pending is not None:
+                out.append(ts - pending)
+            pending = None
+            last_irq = None
+    return out
+
+
+def measure_rtt(con):
+    con.sendline("rtt_on")
+    con.expect(rb"rtt_on\r*\n")
+    con.expect(con.prompt)  # no sync command: every line typed from here on is traced
+    time.sleep(KEY_GAP)
+    wall = []
+    keys = "abcdefghijklmnopqrstuvwxyz"
+    for i in range(N_KEYS):
+        k = keys[i % len(keys)].encode()
+        del con.buf[:]
+        t = time.perf_counter_ns()
+        con.send(k)
+        deadline = time.monotonic() + 30
+        while k not in con.buf:
+            con.buf += con.read_some(deadline)
+        wall.append((time.perf_counter_ns() - t) / 1000)
+        del con.buf[:con.buf.index(k) + 1]
+        # Let the guest finish and go idle, as between a person's keystrokes: otherwise (TCG
+        # runs the guest slower than the host answers) the next key is already there when the
+        # shell comes back for it, and it takes a different, polled path.
+        time.sleep(KEY_GAP)
+    con.send(b"\x03")  # drop the typed line
+    con.expect(con.prompt)
+    con.sendline("rtt_off")
+    m = con.expect(rb"BENCH_TRACE irq=(\d+) wakeup=(\d+) write=(\d+) begin\r*\n", timeout=60)
+    ids = {int(m.group(1)): "irq", int(m.group(2)): "wakeup", int(m.group(3)): "write"}
+    m = con.expect(rb"BENCH_TRACE end", timeout=60)
+    trace = m.string[:m.start()].decode("utf-8", "replace")
+    con.expect(con.prompt)
+    guest = [ns / 1000 for ns in parse_trace(trace, ids)]
+    if len(guest) < N_KEYS:
+        raise BenchError("trace: %d keystrokes found, %d sent" % (len(guest), N_KEYS))
+    guest = guest[:N_KEYS]
+    return {"keys": N_KEYS,
+            "rtt_guest_us": statistics.median(guest),
+            "rtt_guest_us_mean": statistics.fmean(guest),
+            "rtt_guest_us_min": min(guest),
+            "rtt_guest_us_max": max(guest),
+            "rtt_wall_us": statistics.median(wall),
+            "rtt_wall_us_mean": statistics.fmean(wall)}
+
+
+def measure(setup, icount):
+    """One QEMU run of one setup: boot, throughput, keystroke round trip."""
+    con = Console(setup, icount)
+    try:
+        t0 = time.monotonic()
+        wait_boot(con, setup)
+        boot = time.monotonic() - t0
+        load_guest_script(con)
+        res = measure_throughput(con)
+        res.update(measure_rtt(con))
+        res["boot_wall_s"] = boot
+        res["run_wall_s"] = time.monotonic() - t0
+        return res
+    finally:
+        con.close()
+
+
+RATIO_KEYS = ("bytes_per_s", "rtt_guest_us", "rtt_wall_us", "virtio_irqs")
+
+
+def run_all(modes=("icount", "tcg")):
+    """Boot each setup once per clock mode and measure.
+
+    Returns {mode: {"hypervisor": r, "plain": r, "ratio": {k: hypervisor/plain}}} with mode in
+    "icount" (-icount shift=0) and "tcg" (no -icount); r has bytes, guest_ns, bytes_per_s (guest
+    time), virtio_irqs (during the 1 MiB), wall_s, keys, rtt_guest_us (median, guest time),
+    rtt_guest_us_mean/_min/_max, rtt_wall_us (median, host), rtt_wall_us_mean, boot_wall_s,
+    run_wall_s.
+    """
+    build()
+    results = {}
+    for mode in modes:
+        r = {}
+        for setup in ("hypervisor", "plain"):
+            r[setup] = measure(setup, mode == "icount")
+        r["ratio"] = {k: r["hypervisor"][k] / r["plain"][k] for k in RATIO_KEYS}
+        results[mode] = r
+    return results
+
+
+MODE_NAMES = {"icount": "icount shift=0", "tcg": "plain TCG"}
+
+
+def print_table(results, out=sys.stdout):
+    p = lambda s="": print(s, file=out)
+    p(f"Linux console: linux0 under the hypervisor vs plain QEMU virtconsole "
+      f"(same kernel + initramfs, 2 vCPUs)")
+    p(f"throughput: {N_BYTES} bytes cat'ed to /dev/hvc0, guest CLOCK_MONOTONIC; "
+      f"round trip: median of {N_KEYS} keystrokes at the ash prompt")
+    p(f"  guest us = virtio IRQ entry -> echo write() returned (ftrace); "
+      f"wall us = host pty write -> echo read")
+    hdr = (f"{'mode':<16}{'setup':<12}{'bytes/s':>12}{'virtio irqs':>13}"
+           f"{'rtt guest us':>14}{'rtt wall us':>13}")
+    p(hdr)
+    p("-" * len(hdr))
+    for mode, r in results.items():
+        for setup in ("hypervisor", "plain"):
+            s = r[setup]
+            p(f"{MODE_NAMES.get(mode, mode):<16}{setup:<12}{s['bytes_per_s']:>12.0f}"
+              f"{s['virtio_irqs']:>13d}{s['rtt_guest_us']:>14.1f}{s['rtt_wall_us']:>13.0f}")
+        q = r["ratio"]
+        p(f"{'':<16}{'hv/plain':<12}{q['bytes_per_s']:>12.3f}{q['virtio_irqs']:>13.2f}"
+          f"{q['rtt_guest_us']:>14.2f}{q['rtt_wall_us']:>13.2f}")
+    if "tcg" in results:
+        p("plain TCG: guest time follows host time, so those figures move with host load.")
+
+
+def main():
+    modes = ("icount",) if "--icount-only" in sys.argv[1:] else ("icount", "tcg")
+    t = time.monotonic()
+    results = run_all(modes)
+    print_table(results)
+    print(f"(total {time.monotonic() - t:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
