@@ -58,6 +58,9 @@ def main():
         direct, virtio = run(icount)
         mode = "icount shift=0" if icount else "plain TCG"
         print(f"{mode:<18}{direct:>14.0f}{virtio:>14.0f}{virtio / direct:>15.3f}")
+    print()
+    import bench_linux  # Linux under the hypervisor vs plain QEMU virtconsole
+    bench_linux.print_table(bench_linux.run_all())
     return 0
 
 
