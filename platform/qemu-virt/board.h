@@ -23,4 +23,21 @@
 /* Physical RAM for zones starts above the hypervisor and its embedded images. */
 #define ZONE_PA(n) (0x50000000ULL + (n)*0x10000000ULL)
 
+/* The hardware half of every configuration's struct platform_config. */
+#define BOARD_PLATFORM_FIELDS                                                                      \
+    .ram_base = BOARD_RAM_BASE, .ram_size = BOARD_RAM_SIZE, .uart_base = BOARD_UART_BASE,          \
+    .uart_intid = BOARD_UART_INTID, .gicd_base = BOARD_GICD_BASE, .gicr_base = BOARD_GICR_BASE,    \
+    .mpidr = BOARD_MPIDRS, .vgicd_ipa = ZONE_GICD_IPA, .vgicr_ipa = ZONE_GICR_IPA
+
+/* A zone running the bare-metal test guest (tests/guests/testguest): one CPU, 64 MiB. */
+#define TESTGUEST_RAM 0x04000000ULL
+#define TESTGUEST_ZONE(zname, cpu, n, dtbblob, hist)                                               \
+    {                                                                                              \
+        .name = zname, .ncpus = 1, .cpus = {cpu}, .ram_ipa = ZONE_RAM_IPA, .ram_pa = ZONE_PA(n),   \
+        .ram_size = TESTGUEST_RAM, .kernel = BLOB(testguest), .kernel_offset = 0,                  \
+        .dtb = dtbblob, .dtb_offset = TESTGUEST_RAM - 0x200000, .virtio_ipa = ZONE_VIRTIO_IPA,     \
+        .virtio_intid = ZONE_VIRTIO_INTID, .cols = 100, .rows = 30, .history = hist,               \
+        .history_size = sizeof(hist),                                                              \
+    }
+
 #endif

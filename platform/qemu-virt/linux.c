@@ -13,7 +13,6 @@ DECLARE_BLOB(linux1_dtb);
 DECLARE_BLOB(guest2_dtb);
 
 #define LINUX_RAM 0x10000000ULL    /* 256 MiB */
-#define TESTGUEST_RAM 0x04000000ULL /* 64 MiB */
 #define HISTORY_SIZE 65536
 
 static uint8_t history0[HISTORY_SIZE], history1[HISTORY_SIZE], history2[16384];
@@ -33,37 +32,13 @@ static uint8_t history0[HISTORY_SIZE], history1[HISTORY_SIZE], history2[16384];
 static const struct zone_config zone_list[] = {
     LINUX_ZONE("linux0", 0, BLOB(linux0_dtb), history0, 0, 1),
     LINUX_ZONE("linux1", 1, BLOB(linux1_dtb), history1, 2),
-    {
-        .name = "guest2",
-        .ncpus = 1,
-        .cpus = {3},
-        .ram_ipa = ZONE_RAM_IPA,
-        .ram_pa = ZONE_PA(2),
-        .ram_size = TESTGUEST_RAM,
-        .kernel = BLOB(testguest),
-        .dtb = BLOB(guest2_dtb),
-        .dtb_offset = TESTGUEST_RAM - 0x200000,
-        .virtio_ipa = ZONE_VIRTIO_IPA,
-        .virtio_intid = ZONE_VIRTIO_INTID,
-        .cols = 100,
-        .rows = 30,
-        .history = history2,
-        .history_size = sizeof(history2),
-    },
+    TESTGUEST_ZONE("guest2", 3, 2, BLOB(guest2_dtb), history2),
 };
 
 const struct platform_config platform = {
     .name = BOARD_NAME " (linux)",
-    .ram_base = BOARD_RAM_BASE,
-    .ram_size = BOARD_RAM_SIZE,
-    .uart_base = BOARD_UART_BASE,
-    .uart_intid = BOARD_UART_INTID,
-    .gicd_base = BOARD_GICD_BASE,
-    .gicr_base = BOARD_GICR_BASE,
+    BOARD_PLATFORM_FIELDS,
     .ncpus = 4,
-    .mpidr = BOARD_MPIDRS,
-    .vgicd_ipa = ZONE_GICD_IPA,
-    .vgicr_ipa = ZONE_GICR_IPA,
     .zones = zone_list,
     .nzones = ARRAY_SIZE(zone_list),
     .focus = 0,
