@@ -1,23 +1,29 @@
-/* Ticket-free test-and-test-and-set lock; EL2 code holding one always runs with IRQs masked. */
+/*
+ * Ticket lock: waiters are served in arrival order, so no CPU that contends for a shared lock
+ * (the multiplexer's, say) can be starved by others that keep retaking it. EL2 code holding one
+ * always runs with IRQs masked.
+ */
 #ifndef ARCH_SPINLOCK_H
 #define ARCH_SPINLOCK_H
 
 #include <stdint.h>
 
 typedef struct {
-    uint32_t v;
+    uint32_t next;  /* ticket handed to the next arriving CPU */
+    uint32_t owner; /* ticket now allowed in */
 } spinlock_t;
 
 static inline void spin_lock(spinlock_t *l)
 {
-    while (__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&l->v, __ATOMIC_RELAXED))
-            ;
+    uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+        ;
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
-    __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
+    /* Only the holder writes owner, so a plain increment published with release is enough. */
+    __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
 #endif

@@ -23,7 +23,10 @@ void bench_direct(void)
         return;
     uint64_t t0 = counter_now();
     for (uint64_t i = 0; i < n; i++)
-        pl011_putc(pattern_byte(i));
+        {
+            uint8_t b = pattern_byte(i);
+            pl011_write_sync(&b, 1);
+        }
     uint64_t t1 = counter_now();
     hv_log("bench direct bytes=%lu ticks=%lu freq=%lu", n, t1 - t0, counter_freq());
 }

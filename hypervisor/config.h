@@ -52,6 +52,9 @@ struct platform_config {
     const struct zone_config *zones;
     uint32_t nzones;
     uint32_t focus; /* zone that has the console at boot */
+    uint8_t *tx_ring; /* the console's EL2 transmit ring (hypervisor/txring.h) */
+    uint32_t tx_ring_size;
+    uint32_t input_deaf_ms; /* a focused zone that takes no input this long is not waited for */
 };
 
 extern const struct platform_config platform;

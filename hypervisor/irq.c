@@ -1,11 +1,14 @@
-/* Physical interrupt dispatch: UART input to the multiplexer; kicks and maintenance interrupts
- * need no work here because every return to a guest re-evaluates its vCPU state. */
+/* Physical interrupt dispatch: the UART to the multiplexer, the EL2 timer to its slots; kicks and
+ * maintenance interrupts need no work here because every return to a guest re-evaluates its vCPU
+ * state. */
 #include "hypervisor/irq.h"
 #include "drivers/gicv3.h"
+#include "drivers/timer.h"
 #include "hypervisor/config.h"
 #include "hypervisor/log.h"
 #include "hypervisor/mux.h"
 #include "hypervisor/vtimer.h"
+#include "hypervisor/zone.h"
 
 void irq_handle(void)
 {
@@ -14,10 +17,14 @@ void irq_handle(void)
         if (id >= GIC_SPURIOUS)
             return;
         if (id == platform.uart_intid)
-            mux_uart_rx();
+            mux_uart_irq();
+        else if (id == TIMER_EL2_PPI)
+            timer_irq();
         else if (id == GIC_VTIMER_PPI)
             vtimer_irq();
-        else if (id != SGI_KICK && id != GIC_MAINT_PPI)
+        else if (id == SGI_KICK)
+            zone_console_work(current_vcpu());
+        else if (id != GIC_MAINT_PPI)
             hv_log("unexpected physical interrupt %u", id);
         gicv3_eoi(id);
     }

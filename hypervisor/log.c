@@ -22,7 +22,7 @@ void hv_panic(const char *fmt, ...)
     va_start(ap, fmt);
     hv_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
     va_end(ap);
-    mux_hv_line(line);
+    mux_emergency_line(line); /* the multiplexer's lock may be ours: write past it */
     for (;;)
         wfi();
 }

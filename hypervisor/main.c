@@ -2,6 +2,7 @@
 #include "arch/cpu.h"
 #include "drivers/gicv3.h"
 #include "drivers/pl011.h"
+#include "drivers/timer.h"
 #include "hypervisor/bench.h"
 #include "hypervisor/irq.h"
 #include "hypervisor/log.h"
@@ -13,6 +14,7 @@ static void cpu_interrupts_init(uint32_t cpu)
     gicv3_enable_ppi(cpu, SGI_KICK);
     gicv3_enable_ppi(cpu, GIC_MAINT_PPI);
     gicv3_enable_ppi(cpu, GIC_VTIMER_PPI);
+    gicv3_enable_ppi(cpu, TIMER_EL2_PPI);
 }
 
 static void start_secondaries(void)
@@ -27,7 +29,7 @@ static void start_secondaries(void)
 
 void hv_primary_main(void)
 {
-    pl011_init(platform.uart_base);
+    pl011_init(platform.uart_base, mux_uart_irq);
     mux_init(ESCAPE_CHAR, platform.focus);
     hv_log("hypervisor on %s: %u CPUs, %u zones, running at EL2", platform.name, platform.ncpus,
            platform.nzones);

@@ -7,12 +7,13 @@ static bool in_window(uint64_t ipa, uint64_t base, uint64_t size)
     return base && ipa >= base && ipa - base < size;
 }
 
-static bool console_access(struct zone *z, uint64_t off, const struct mmio_access *a, uint64_t *val)
+static bool console_access(struct vcpu *v, struct zone *z, uint64_t off, const struct mmio_access *a, uint64_t *val)
 {
     uint32_t v32 = (uint32_t)*val;
     if (a->width == 8)
         return false; /* virtio-mmio registers are at most 32 bits wide */
     spin_lock(&z->con_lock);
+    z->con_vcpu = v->idx;
     bool ok = a->write ? vmmio_write(&z->con.mmio, (uint32_t)off, a->width, v32)
                        : vmmio_read(&z->con.mmio, (uint32_t)off, a->width, &v32);
     spin_unlock(&z->con_lock);
@@ -38,7 +39,7 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
     const struct zone_config *c = z->cfg;
     uint64_t ipa = a->ipa;
     if (in_window(ipa, c->virtio_ipa, VIRTIO_MMIO_WINDOW))
-        return console_access(z, ipa - c->virtio_ipa, a, val);
+        return console_access(v, z, ipa - c->virtio_ipa, a, val);
     if (in_window(ipa, c->vpl011_ipa, VPL011_SIZE))
         return uart_access(z, ipa - c->vpl011_ipa, a, val);
     if (in_window(ipa, platform.vgicd_ipa, VGIC_DIST_SIZE))

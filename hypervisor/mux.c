@@ -1,44 +1,62 @@
-/* Console multiplexer: focus, history replay, tagged view, escape commands, lossless input. */
+/*
+ * Console multiplexer: the lock, the keyboard (lossless input, escape commands, the deaf-zone
+ * policy) and the commands. Output scheduling lives in conout.c, the UART in drivers/pl011.c.
+ *
+ * Lock rules: mux.lock is a ticket lock taken after a zone's con_lock, never before it. Every
+ * holder does bounded work: a zone's write copies at most one exit's budget; the UART interrupt
+ * moves at most one FIFO's worth out and one refill mark into the transmit ring, and reads at
+ * most the receive FIFO. Nothing waits for the UART while holding it.
+ */
 #include "hypervisor/mux.h"
 #include "arch/spinlock.h"
+#include "arch/sysreg.h"
 #include "drivers/pl011.h"
+#include "drivers/timer.h"
+#include "hypervisor/conout.h"
 #include "hypervisor/log.h"
 #include "hypervisor/zone.h"
 
 enum pending_action { ACT_NONE, ACT_RESTART, ACT_POWEROFF };
 
+/* Input states of the focused zone's keyboard. */
+enum input_state {
+    IN_FLOWING,   /* reading the UART; bytes go to the zone's held-input ring */
+    IN_THROTTLED, /* ring full: the receive interrupt is off and the UART FIFO holds the sender */
+    IN_DEAF,      /* ring full and untouched for input_deaf_ms: reading on, discarding its keys */
+};
+
 static struct {
     spinlock_t lock;
+    struct conout co;
+    struct conout_zone out[MAX_ZONES];
     struct escape esc;
-    uint32_t focus;
-    bool tagged;
     bool started;
-    bool at_line_start; /* the UART cursor is at column 0 */
-    bool throttled;     /* UART receive interrupt masked: focused zone's input is full */
-    bool off_noted;     /* "zone is off" said once per focus */
+    enum input_state input;
+    uint64_t throttled_at; /* counter value when input went IN_THROTTLED */
+    bool off_noted;        /* "zone is off" said once per focus */
 } mux;
 
-static void uart_out(const uint8_t *buf, size_t len)
+static size_t uart_fill(const uint8_t *buf, size_t len)
 {
-    if (!len)
-        return;
-    pl011_write(buf, len);
-    mux.at_line_start = buf[len - 1] == '\n';
+    return pl011_tx_fill(buf, len);
 }
 
-static void uart_str(const char *s)
+static const struct conout_uart uart_ops = {
+    .fill = uart_fill,
+    .tx_irq = pl011_tx_irq,
+};
+
+static void wake_zone(void *ctx, uint32_t id)
 {
-    uart_out((const uint8_t *)s, strlen(s));
+    UNUSED(ctx);
+    zone_console_wake(&zones[id]);
 }
 
-/* A hypervisor line; the caller holds the lock. */
+/* ---- hypervisor lines ---- */
+
 static void hv_line_locked(const char *text)
 {
-    if (!mux.at_line_start)
-        uart_str("\r\n");
-    uart_str("[hv] ");
-    uart_str(text);
-    uart_str("\r\n");
+    conout_hv_line(&mux.co, text);
 }
 
 static void hv_printf_locked(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,73 +70,69 @@ static void hv_printf_locked(const char *fmt, ...)
     hv_line_locked(line);
 }
 
+void mux_emergency_line(const char *text)
+{
+    pl011_write_sync((const uint8_t *)"\r\n[hv] ", 7);
+    pl011_write_sync((const uint8_t *)text, strlen(text));
+    pl011_write_sync((const uint8_t *)"\r\n", 2);
+}
+
 void mux_hv_line(const char *text)
 {
     if (!mux.started) {
-        /* Early boot: zones and the lock are not set up, only this CPU runs. */
-        hv_line_locked(text);
+        /* Early boot: one CPU, no interrupts yet; nothing else is on the wire. */
+        pl011_write_sync((const uint8_t *)"[hv] ", 5);
+        pl011_write_sync((const uint8_t *)text, strlen(text));
+        pl011_write_sync((const uint8_t *)"\r\n", 2);
         return;
     }
     spin_lock(&mux.lock);
     hv_line_locked(text);
+    conout_kick(&mux.co);
     spin_unlock(&mux.lock);
 }
+
+/* ---- set-up ---- */
 
 void mux_init(uint8_t escape_key, uint32_t focus)
 {
     escape_init(&mux.esc, escape_key);
-    mux.focus = focus;
-    mux.at_line_start = true;
+    conout_init(&mux.co, platform.tx_ring, platform.tx_ring_size, mux.out, 0, focus, &uart_ops,
+                wake_zone, 0);
 }
 
 void mux_zone_init(struct zone *z)
 {
     memset(&z->mux, 0, sizeof(z->mux));
-    history_init(&z->mux.hist, z->cfg->history, z->cfg->history_size);
+    conout_zone_init(&mux.out[z->id], z->cfg->name, z->cfg->history, z->cfg->history_size);
+    mux.co.nzones = MAX(mux.co.nzones, z->id + 1);
 }
 
 static struct zone *focused(void)
 {
-    return &zones[mux.focus];
+    return &zones[mux.co.focus];
 }
 
 bool mux_is_focused(const struct zone *z)
 {
-    return z->id == mux.focus;
+    return z->id == mux.co.focus;
 }
 
-static void emit_tagged(void *ctx, const uint8_t *line, uint32_t len, bool complete)
+uint64_t mux_dropped(const struct zone *z)
 {
-    struct zone *z = ctx;
-    if (!mux.at_line_start)
-        uart_str("\r\n");
-    uart_str("[");
-    uart_str(z->cfg->name);
-    uart_str("] ");
-    uart_out(line, len);
-    if (!complete)
-        uart_str("\r\n");
-    mux.at_line_start = true;
+    const struct conout_zone *o = &mux.out[z->id];
+    return o->dropped + history_dropped(&o->hist) + z->mux.dropped_input;
 }
 
-void mux_zone_output(struct zone *z, const uint8_t *buf, size_t len)
+size_t mux_zone_output(struct zone *z, const uint8_t *buf, size_t len, bool may_wait)
 {
     spin_lock(&mux.lock);
-    z->mux.bytes_out += len;
-    if (mux.tagged)
-        tagline_feed(&z->mux.tag, buf, len, emit_tagged, z);
-    else if (z->id == mux.focus)
-        uart_out(buf, len);
-    else
-        history_write(&z->mux.hist, buf, len);
+    size_t n = conout_zone_write(&mux.co, z->id, buf, len, may_wait);
     spin_unlock(&mux.lock);
+    return n;
 }
 
-static void replay_sink(void *ctx, const uint8_t *buf, size_t len)
-{
-    UNUSED(ctx);
-    uart_out(buf, len);
-}
+/* ---- commands ---- */
 
 static void key_name(char out[8])
 {
@@ -137,29 +151,26 @@ static void banner(struct zone *z)
                      zone_state_str(z), key);
 }
 
-/* Show what a background zone printed, then it is live. */
-static void replay(struct zone *z)
-{
-    uint64_t lost = history_dropped(&z->mux.hist);
-    if (lost)
-        hv_printf_locked("%s: %lu bytes of history were dropped (ring is %u bytes)", z->cfg->name,
-                         lost, z->mux.hist.size);
-    z->mux.dropped_hist += lost;
-    history_replay(&z->mux.hist, replay_sink, 0);
-    history_clear(&z->mux.hist);
-}
-
 static void focus_zone(uint32_t id)
 {
     if (id >= nzones) {
         hv_printf_locked("no zone %u (zones 0-%u)", id, nzones - 1);
         return;
     }
-    mux.focus = id;
+    struct zone *z = &zones[id];
+    /* The rest of the old zone's output stays in its ring for its next turn; the new zone's
+     * replay starts at a line boundary if its ring overflowed. */
+    uint64_t lost = conout_focus(&mux.co, id);
     mux.off_noted = false;
-    banner(&zones[id]);
-    if (!mux.tagged)
-        replay(&zones[id]);
+    if (mux.input != IN_FLOWING) {
+        /* Throttling or deafness concerned the old zone: read the keyboard again. */
+        mux.input = IN_FLOWING;
+        pl011_rx_irq(true);
+    }
+    banner(z);
+    if (lost && !mux.co.tagged)
+        hv_printf_locked("%s: %lu bytes of history were dropped (ring is %u bytes)", z->cfg->name,
+                         lost, mux.out[id].hist.size);
 }
 
 static void list_zones(void)
@@ -167,11 +178,9 @@ static void list_zones(void)
     hv_printf_locked("  id name             state            out         in    dropped");
     for (uint32_t i = 0; i < nzones; i++) {
         struct zone *z = &zones[i];
-        uint64_t dropped = z->mux.dropped_hist + history_dropped(&z->mux.hist) +
-                           z->mux.dropped_input;
-        hv_printf_locked("%c %2u %-16s %-10s %10lu %10lu %10lu", i == mux.focus ? '*' : ' ', i,
-                         z->cfg->name, zone_state_str(z), z->mux.bytes_out, z->mux.bytes_in,
-                         dropped);
+        hv_printf_locked("%c %2u %-16s %-10s %10lu %10lu %10lu", i == mux.co.focus ? '*' : ' ', i,
+                         z->cfg->name, zone_state_str(z), mux.out[i].bytes_out, z->mux.bytes_in,
+                         mux_dropped(z));
     }
 }
 
@@ -179,7 +188,7 @@ static void help(void)
 {
     char key[8];
     key_name(key);
-    hv_printf_locked("console keys: press %s, then", key);
+    hv_printf_locked("console keys: press %s (or send a BREAK), then", key);
     hv_printf_locked("  0-9   focus that zone (replays what it printed meanwhile)");
     hv_printf_locked("  n     focus the next zone");
     hv_printf_locked("  l     list zones: state, bytes out/in, bytes dropped");
@@ -192,16 +201,12 @@ static void help(void)
 
 static void toggle_tagged(void)
 {
-    if (mux.tagged) {
-        /* Leaving: partial lines still go out, tagged, rather than vanish. */
-        for (uint32_t i = 0; i < nzones; i++)
-            tagline_flush(&zones[i].mux.tag, emit_tagged, &zones[i]);
-        mux.tagged = false;
+    if (mux.co.tagged) {
+        conout_set_tagged(&mux.co, false);
         hv_printf_locked("tagged view off");
-        banner(focused());
-        replay(focused());
+        focus_zone(mux.co.focus);
     } else {
-        mux.tagged = true;
+        conout_set_tagged(&mux.co, true);
         hv_printf_locked("tagged view on: all zones, line by line; input goes to %s",
                          focused()->cfg->name);
     }
@@ -215,7 +220,7 @@ static enum pending_action command(uint8_t c)
     }
     switch (c) {
     case 'n':
-        focus_zone((mux.focus + 1) % nzones);
+        focus_zone((mux.co.focus + 1) % nzones);
         return ACT_NONE;
     case 'l':
         list_zones();
@@ -228,7 +233,7 @@ static enum pending_action command(uint8_t c)
         help();
         return ACT_NONE;
     case 'r':
-        hv_printf_locked("restarting zone %u (%s)", mux.focus, focused()->cfg->name);
+        hv_printf_locked("restarting zone %u (%s)", mux.co.focus, focused()->cfg->name);
         return ACT_RESTART;
     case 'q':
         hv_printf_locked("powering off");
@@ -242,16 +247,36 @@ static enum pending_action command(uint8_t c)
     }
 }
 
+/* ---- keyboard ---- */
+
 static bool zone_takes_input(const struct zone *z)
 {
     return z->state == ZONE_RUNNING;
 }
 
-/* Can the next UART byte be consumed without losing it? */
+/* Can the next UART byte be consumed without losing it (or, when deaf, must it be anyway)? */
 static bool can_accept(void)
 {
     struct zone *z = focused();
-    return mux.esc.armed || !zone_takes_input(z) || vcon_input_space(&z->con) > 0;
+    return mux.esc.armed || mux.input == IN_DEAF || !zone_takes_input(z) ||
+           vcon_input_space(&z->con) > 0;
+}
+
+static uint64_t deaf_ticks(void)
+{
+    return timer_us((uint64_t)platform.input_deaf_ms * 1000);
+}
+
+static void deaf_check(void);
+
+/* The focused zone's held input is full: stop reading and let the UART FIFO hold the sender
+ * back, but only for input_deaf_ms; a zone that reads nothing for that long is not waited for. */
+static void throttle(void)
+{
+    mux.input = IN_THROTTLED;
+    mux.throttled_at = counter_now();
+    pl011_rx_irq(false);
+    timer_arm(TIMER_CONSOLE, mux.throttled_at + deaf_ticks(), deaf_check);
 }
 
 /* Hand one keystroke to the focused zone; returns a bit for the zone to kick, or 0. */
@@ -267,36 +292,41 @@ static uint32_t deliver(uint8_t b)
         return 0;
     }
     if (!vcon_input_push(&z->con, b)) {
-        z->mux.dropped_input++; /* only ESC ESC into a full buffer can get here */
+        /* Deaf zone (or ESC ESC into a full ring): the key is gone, and counted. */
+        z->mux.dropped_input++;
         return 0;
     }
     z->mux.bytes_in++;
     return 1u << z->id;
 }
 
-void mux_uart_rx(void)
+/* Read what the UART has; returns the zones to kick and the action to take after the lock. */
+static enum pending_action rx_locked(uint32_t *kick)
 {
     enum pending_action act = ACT_NONE;
-    uint32_t kick = 0;
-    spin_lock(&mux.lock);
-    while (pl011_rx_ready()) {
+    while (act == ACT_NONE && pl011_rx_ready()) {
         if (!can_accept()) {
-            /* Stop draining: the FIFO fills and the sender is held back, nothing is lost. */
-            mux.throttled = true;
-            pl011_rx_irq(false);
+            throttle();
             break;
         }
+        uint32_t in = pl011_getc();
         uint8_t b;
-        enum esc_action a = escape_feed(&mux.esc, pl011_getc(), &b);
+        if (in & PL011_RX_BREAK) {
+            /* A BREAK from the line: an escape that needs no key, whatever the zone does. */
+            mux.esc.armed = true;
+            continue;
+        }
+        enum esc_action a = escape_feed(&mux.esc, (uint8_t)in, &b);
         if (a == ESC_DELIVER)
-            kick |= deliver(b);
+            *kick |= deliver(b);
         else if (a == ESC_COMMAND)
             act = command(b);
-        if (act != ACT_NONE)
-            break;
     }
-    struct zone *target = focused();
-    spin_unlock(&mux.lock);
+    return act;
+}
+
+static void after_unlock(enum pending_action act, uint32_t kick, struct zone *target)
+{
     /* Outside the mux lock: the device lock nests outside it (device -> mux). */
     for (uint32_t i = 0; i < nzones; i++)
         if (kick & (1u << i))
@@ -307,12 +337,51 @@ void mux_uart_rx(void)
         hv_system_off();
 }
 
+/* Timer: has the throttled zone read nothing for input_deaf_ms? Then stop waiting for it. */
+static void deaf_check(void)
+{
+    uint32_t kick = 0;
+    enum pending_action act = ACT_NONE;
+    spin_lock(&mux.lock);
+    if (mux.input == IN_THROTTLED && counter_now() - mux.throttled_at >= deaf_ticks()) {
+        struct zone *z = focused();
+        mux.input = IN_DEAF;
+        hv_printf_locked("%s has taken no input for %u ms: discarding its keys (counted in the "
+                         "zone list) until it reads again",
+                         z->cfg->name, platform.input_deaf_ms);
+        pl011_rx_irq(true);
+        act = rx_locked(&kick);
+        conout_kick(&mux.co);
+    }
+    struct zone *target = focused();
+    spin_unlock(&mux.lock);
+    after_unlock(act, kick, target);
+}
+
+void mux_uart_irq(void)
+{
+    uint32_t kick = 0;
+    enum pending_action act = ACT_NONE;
+    spin_lock(&mux.lock);
+    uint32_t ev = pl011_irq_events();
+    if (ev & PL011_EV_RX)
+        act = rx_locked(&kick);
+    /* Also after commands: their lines and a new focus's replay start moving at once. */
+    conout_pump(&mux.co);
+    struct zone *target = focused();
+    spin_unlock(&mux.lock);
+    after_unlock(act, kick, target);
+}
+
 void mux_input_space(struct zone *z)
 {
     spin_lock(&mux.lock);
-    if (mux.throttled && (z->id == mux.focus || !zone_takes_input(focused()))) {
-        mux.throttled = false;
+    if (mux.input != IN_FLOWING && (z->id == mux.co.focus || !zone_takes_input(focused()))) {
+        if (mux.input == IN_DEAF)
+            hv_printf_locked("%s reads input again", z->cfg->name);
+        mux.input = IN_FLOWING;
         pl011_rx_irq(true);
+        conout_kick(&mux.co);
     }
     spin_unlock(&mux.lock);
 }
@@ -322,6 +391,7 @@ void mux_start(void)
     spin_lock(&mux.lock);
     mux.started = true;
     banner(focused());
+    conout_kick(&mux.co);
     spin_unlock(&mux.lock);
     pl011_rx_irq(true);
 }

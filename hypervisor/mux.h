@@ -2,40 +2,42 @@
  * Console multiplexer: one physical UART shared by every zone. The focused zone's output goes out
  * raw and it gets the keyboard; background zones write into their history rings at full speed;
  * the tagged view shows every zone line by line. The hypervisor's own lines carry "[hv] ".
+ * What goes out when is decided by conout.c; this file owns the lock, the keyboard and commands.
  */
 #ifndef HV_MUX_H
 #define HV_MUX_H
 
 #include "hypervisor/escape.h"
-#include "hypervisor/history.h"
-#include "hypervisor/tagline.h"
 
 struct zone;
 
 struct mux_zone {
-    struct history hist;
-    struct tagline tag;
-    uint64_t bytes_out;
     uint64_t bytes_in;
-    uint64_t dropped_hist;  /* history bytes overwritten, summed over replays */
-    uint64_t dropped_input; /* keystrokes for a zone that was off */
+    uint64_t dropped_input; /* keystrokes for a zone that was off or not reading */
 };
 
 void mux_init(uint8_t escape_key, uint32_t focus);
+/* Every zone, before mux_start. */
 void mux_zone_init(struct zone *z);
-/* After all zones exist: the first banner, the help hint, and UART input on. */
+/* After all zones exist: the first banner, and UART input and output interrupt driven. */
 void mux_start(void);
 
-/* A zone printed bytes (virtio TX, emergency write, emulated UART). Never blocks on history. */
-void mux_zone_output(struct zone *z, const uint8_t *buf, size_t len);
-/* UART receive interrupt: read what the focused zone can hold, run escape commands. */
-void mux_uart_rx(void);
+/* A zone printed bytes (virtio TX with may_wait; emergency write and emulated UART without).
+ * Returns the bytes taken; with may_wait, fewer means "full: you are woken when there is room"
+ * (zone_console_wake). Never waits for the UART. */
+size_t mux_zone_output(struct zone *z, const uint8_t *buf, size_t len, bool may_wait);
+/* The UART's interrupt (receive, transmit; also the speed model's timer). */
+void mux_uart_irq(void);
 /* A zone's held input shrank: resume reading the UART if we had stopped. */
 void mux_input_space(struct zone *z);
 /* Does this zone currently own the keyboard? */
 bool mux_is_focused(const struct zone *z);
+/* Bytes lost for this zone so far (output and input), for the zone list. */
+uint64_t mux_dropped(const struct zone *z);
 
 /* One hypervisor line (without prefix or newline), never inside a zone's line. */
 void mux_hv_line(const char *text);
+/* A last line when nothing else can run (panic): written synchronously, no lock. */
+void mux_emergency_line(const char *text);
 
 #endif

@@ -100,38 +100,90 @@ void vcon_rx_deliver(struct vcon *c)
         c->host->input_space(c->ctx);
 }
 
+/* Send the current chain on from (tx_seg, tx_off); false when the host took less than offered. */
+static bool tx_send(struct vcon *c, uint32_t *budget)
+{
+    const struct vq_chain *ch = &c->tx_chain;
+    while (c->tx_seg < ch->nseg) {
+        const struct vq_seg *s = &ch->seg[c->tx_seg];
+        uint32_t n = MIN(s->len - c->tx_off, *budget);
+        if (n == 0 && s->len != c->tx_off)
+            return true; /* budget spent, the host is not full */
+        size_t took = n ? c->host->output(c->ctx, s->hva + c->tx_off, n, true) : 0;
+        c->tx_off += (uint32_t)took;
+        *budget -= (uint32_t)took;
+        if (took < n)
+            return false;
+        if (c->tx_off == s->len) {
+            c->tx_seg++;
+            c->tx_off = 0;
+        }
+    }
+    return true;
+}
+
 /*
- * Transmit, synchronously inside the driver's QueueNotify trap. No used-buffer interrupt follows:
- * the driver that kicked is still inside the trap and finds its buffers used the moment it
- * resumes. Linux's hvc path (put_chars -> __send_to_port) busy-waits for exactly that with
- * interrupts off, so an interrupt raised here would always find nothing to do; after 100,000 of
- * those Linux declares the line stuck ("irq N: nobody cared") and disables it, taking receive
- * interrupts down with it. A deliberate departure from virtio 1.2 section 2.7.10 for this one
- * case; every receive completion and every error still interrupts.
+ * Transmit, one budget's worth per exit. The notify trap itself completes what fits without a
+ * used-buffer interrupt: the driver that kicked is still inside the trap and finds its buffers
+ * used the moment it resumes. Linux's hvc path (put_chars -> __send_to_port) busy-waits for
+ * exactly that with interrupts off, so an interrupt raised here would always find nothing to do;
+ * after 100,000 of those Linux declares the line stuck ("irq N: nobody cared") and disables it,
+ * taking receive interrupts down with it. A deliberate departure from virtio 1.2 section 2.7.10
+ * for this one case. A chain completed in any later exit (budget ran out, or the focused zone's
+ * transmit buffer was full) raises the interrupt, as do every receive completion and error.
+ * A busy-waiting driver never deadlocks: its vCPU is interrupted at EL2 to resume (tx_later and
+ * the multiplexer's wake both use a physical SGI, which the guest cannot mask).
  */
-static void tx_process(struct vcon *c)
+static void tx_process(struct vcon *c, bool in_notify)
 {
     struct virtq *vq = &c->mmio.vq[Q_TX];
-    for (;;) {
-        bool head_valid;
-        enum vq_err err = vq_pop(vq, c->mmio.mem, VQ_DIR_READ, &c->chain, &head_valid);
-        if (err) {
-            chain_error(c, vq, err, head_valid); /* raises the configuration interrupt */
+    uint32_t budget = VCON_TX_BUDGET;
+    bool completed = false, blocked = false;
+    if (!vmmio_live(&c->mmio) || !vq->ready)
+        return;
+    while (budget) {
+        if (!c->tx_active) {
+            bool head_valid;
+            enum vq_err err = vq_pop(vq, c->mmio.mem, VQ_DIR_READ, &c->tx_chain, &head_valid);
+            if (err) {
+                if (head_valid)
+                    vq_push(vq, c->tx_chain.head, 0); /* keeps a busy-waiting driver going */
+                vmmio_fail(&c->mmio, vq_err_str(err)); /* raises the configuration interrupt */
+                return;
+            }
+            if (c->tx_chain.nseg == 0)
+                break;
+            c->tx_active = true;
+            c->tx_seg = 0;
+            c->tx_off = 0;
+            budget -= MIN(budget, (uint32_t)VCON_TX_CHAIN_COST);
+        }
+        if (!tx_send(c, &budget)) {
+            blocked = true; /* the host wakes us (vcon_tx_resume) when it has room */
             break;
         }
-        if (c->chain.nseg == 0)
-            break;
-        for (uint16_t s = 0; s < c->chain.nseg; s++)
-            c->host->output(c->ctx, c->chain.seg[s].hva, c->chain.seg[s].len);
-        vq_push(vq, c->chain.head, 0);
+        if (c->tx_seg < c->tx_chain.nseg)
+            break; /* budget spent mid-chain */
+        vq_push(vq, c->tx_chain.head, 0);
+        c->tx_active = false;
+        completed = true;
     }
+    if (completed && !in_notify && vq_want_interrupt(vq))
+        vmmio_raise(&c->mmio, VIRTIO_INT_VRING);
+    if (!blocked && budget == 0 && c->host->tx_later)
+        c->host->tx_later(c->ctx);
+}
+
+void vcon_tx_resume(struct vcon *c)
+{
+    tx_process(c, false);
 }
 
 static void queue_notify(struct vmmio_dev *d, uint32_t q)
 {
     struct vcon *c = to_vcon(d);
     if (q == Q_TX)
-        tx_process(c);
+        tx_process(c, true);
     else
         vcon_rx_deliver(c);
 }
@@ -167,15 +219,16 @@ static bool config_write(struct vmmio_dev *d, uint32_t off, uint32_t width, uint
     /* emerg_wr works before (and regardless of) driver setup, per spec 5.3.4. */
     if (off == CFG_EMERG_WR) {
         uint8_t b = (uint8_t)val;
-        c->host->output(c->ctx, &b, 1);
+        c->host->output(c->ctx, &b, 1, false);
     }
     return true; /* cols/rows/max_nr_ports are read-only: writes are ignored */
 }
 
 static void dev_reset(struct vmmio_dev *d)
 {
-    /* Held input survives a reset: it belongs to the person typing, not to the driver. */
-    UNUSED(d);
+    /* Held input survives a reset: it belongs to the person typing, not to the driver. A chain
+     * half sent is forgotten with the rings it came from. */
+    to_vcon(d)->tx_active = false;
 }
 
 static void driver_ok(struct vmmio_dev *d)

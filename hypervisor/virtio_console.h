@@ -15,8 +15,20 @@
 
 #define VCON_INBUF 4096 /* held keyboard input while the driver has no receive buffer posted */
 
+/*
+ * Work bound of one exit: at most this many transmit bytes, each chain popped costing
+ * VCON_TX_CHAIN_COST of it, so one exit handles at most 4 KiB or 64 chains whatever the guest
+ * put on the ring. The rest is resumed in a later exit (host->tx_later).
+ */
+#define VCON_TX_BUDGET 4096
+#define VCON_TX_CHAIN_COST 64
+
 struct vcon_host {
-    void (*output)(void *ctx, const uint8_t *buf, size_t len);
+    /* Bytes the zone printed. may_wait: the host may take fewer (returns how many) and will
+     * call vcon_tx_resume later; otherwise it takes all (counting what it cannot keep). */
+    size_t (*output)(void *ctx, const uint8_t *buf, size_t len, bool may_wait);
+    /* The exit's budget ran out with transmit work left: call vcon_tx_resume in a later exit. */
+    void (*tx_later)(void *ctx);
     void (*set_irq)(void *ctx, bool level);
     void (*fault)(void *ctx, const char *what);
     /* Held input shrank: the producer may resume reading the UART. */
@@ -32,7 +44,12 @@ struct vcon {
     uint8_t in_buf[VCON_INBUF];
     uint32_t in_head; /* written by the producer only */
     uint32_t in_tail; /* written by the consumer only */
-    struct vq_chain chain; /* scratch for the walker, too big for an EL2 stack */
+    struct vq_chain chain; /* receive scratch for the walker, too big for an EL2 stack */
+    /* The transmit chain in progress: popped and checked, sent up to (seg, off). */
+    struct vq_chain tx_chain;
+    bool tx_active;
+    uint16_t tx_seg;
+    uint32_t tx_off;
 };
 
 void vcon_init(struct vcon *c, const struct guest_mem *mem, uint16_t cols, uint16_t rows,
@@ -47,5 +64,9 @@ bool vcon_input_pop(struct vcon *c, uint8_t *b);
 
 /* Consumer side, under the device lock: move held input into posted receive buffers. */
 void vcon_rx_deliver(struct vcon *c);
+
+/* Under the device lock, in an exit after the notify: go on transmitting, one budget's worth.
+ * Chains completed here raise a used-buffer interrupt (the driver is no longer in the trap). */
+void vcon_tx_resume(struct vcon *c);
 
 #endif

@@ -69,9 +69,31 @@ void zone_log(struct zone *z, const char *fmt, ...)
 
 /* ---- console glue: the virtio console's view of the rest of the hypervisor ---- */
 
-static void con_output(void *ctx, const uint8_t *buf, size_t len)
+static size_t con_output(void *ctx, const uint8_t *buf, size_t len, bool may_wait)
 {
-    mux_zone_output(ctx, buf, len);
+    return mux_zone_output(ctx, buf, len, may_wait);
+}
+
+static void uart_output(void *ctx, const uint8_t *buf, size_t len)
+{
+    /* The emulated PL011 never reports its FIFO full: what the ring cannot take is counted. */
+    mux_zone_output(ctx, buf, len, false);
+}
+
+/* Interrupt this CPU's guest at EL2 right after it resumes (a physical SGI: the guest's own
+ * interrupt masking cannot hold it off), to run v's console work in a fresh, bounded exit. */
+static void con_work_later(struct vcpu *v)
+{
+    __atomic_store_n(&v->con_work, true, __ATOMIC_RELEASE);
+    dsb(ish);
+    gicv3_send_sgi(platform.mpidr[v->pcpu], SGI_KICK);
+}
+
+static void con_tx_later(void *ctx)
+{
+    struct zone *z = ctx;
+    struct vcpu *v = current_vcpu();
+    con_work_later(v && v->zone == z ? v : &z->vcpu[z->con_vcpu]);
 }
 
 static void con_set_irq(void *ctx, bool level)
@@ -92,6 +114,7 @@ static void con_input_space(void *ctx)
 
 static const struct vcon_host con_host = {
     .output = con_output,
+    .tx_later = con_tx_later,
     .set_irq = con_set_irq,
     .fault = con_fault,
     .input_space = con_input_space,
@@ -104,7 +127,7 @@ static void uart_set_irq(void *ctx, bool level)
 }
 
 static const struct vpl011_host uart_host = {
-    .output = con_output,
+    .output = uart_output,
     .set_irq = uart_set_irq,
 };
 
@@ -116,6 +139,26 @@ void zone_console_kick(struct zone *z)
         vpl011_input_changed(&z->vuart);
     else
         vcon_rx_deliver(&z->con);
+    spin_unlock(&z->con_lock);
+}
+
+void zone_console_wake(struct zone *z)
+{
+    /* The vCPU that last used the console, or any that runs: the device state is the zone's. */
+    struct vcpu *v = &z->vcpu[z->con_vcpu];
+    for (uint32_t i = 0; i < z->nvcpus && v->power != VCPU_ON; i++)
+        v = &z->vcpu[i];
+    if (v->power == VCPU_ON)
+        con_work_later(v);
+}
+
+void zone_console_work(struct vcpu *v)
+{
+    if (!v || !__atomic_exchange_n(&v->con_work, false, __ATOMIC_ACQ_REL))
+        return;
+    struct zone *z = v->zone;
+    spin_lock(&z->con_lock);
+    vcon_tx_resume(&z->con);
     spin_unlock(&z->con_lock);
 }
 
@@ -162,6 +205,8 @@ static void check_config(const struct zone_config *c)
         hv_panic("config: %s images do not fit its RAM", c->name);
     if (c->ncpus == 0 || c->ncpus > MAX_VCPUS)
         hv_panic("config: %s has %u CPUs", c->name, c->ncpus);
+    if (!c->history || c->history_size == 0)
+        hv_panic("config: %s needs a history ring (its transmit buffer while focused)", c->name);
 }
 
 static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c)

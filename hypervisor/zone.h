@@ -24,6 +24,7 @@ struct vcpu {
     volatile uint32_t power;
     uint64_t entry, arg; /* where PSCI CPU_ON (or boot) starts it */
     volatile bool stop_req;
+    bool con_work; /* console transmit work to resume on this vCPU's CPU (zone_console_work) */
 };
 
 struct zone {
@@ -35,6 +36,7 @@ struct zone {
     struct vcpu vcpu[MAX_VCPUS];
     struct vgic vgic;
     spinlock_t con_lock; /* virtio console and emulated PL011 state */
+    uint32_t con_vcpu;   /* the vCPU that last wrote to the console window */
     struct vcon con;
     struct vpl011 vuart;
     struct mux_zone mux;
@@ -67,6 +69,10 @@ void vcpu_cpu_off(struct vcpu *v) __attribute__((noreturn));
 
 /* Console glue: let the zone's receive queue take held input now. */
 void zone_console_kick(struct zone *z);
+/* The multiplexer has room again for a zone whose transmit waited: resume it on its CPU. */
+void zone_console_wake(struct zone *z);
+/* SGI_KICK on a vCPU's CPU: resume its console transmit work if asked to (one budget). */
+void zone_console_work(struct vcpu *v);
 
 /* Log one line about a zone, rate-limited per zone so a hostile guest cannot flood the UART. */
 void zone_log(struct zone *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,9 +15,12 @@ static const struct zone_config zone_list[] = {
     TESTGUEST_ZONE("zone1", 1, 1, BLOB(zone1_dtb), history1),
 };
 
+static uint8_t tx_ring[BOARD_TX_RING_SIZE];
+
 const struct platform_config platform = {
     .name = BOARD_NAME " (baremetal)",
     BOARD_PLATFORM_FIELDS,
+    BOARD_CONSOLE_FIELDS(tx_ring),
     .ncpus = 2,
     .zones = zone_list,
     .nzones = ARRAY_SIZE(zone_list),

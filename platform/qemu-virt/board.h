@@ -29,6 +29,21 @@
     .uart_intid = BOARD_UART_INTID, .gicd_base = BOARD_GICD_BASE, .gicr_base = BOARD_GICR_BASE,    \
     .mpidr = BOARD_MPIDRS, .vgicd_ipa = ZONE_GICD_IPA, .vgicr_ipa = ZONE_GICR_IPA
 
+/*
+ * The console: the EL2 transmit ring every byte to the UART passes through (at least 16 KiB),
+ * and how long the multiplexer keeps the keyboard held back for a focused zone whose input is
+ * full and that reads nothing (after that it reads on: escape commands work, that zone's keys
+ * are discarded and counted). Both can be changed per build: make TX_RING=... INPUT_DEAF_MS=...
+ */
+#ifndef BOARD_TX_RING_SIZE
+#define BOARD_TX_RING_SIZE 16384
+#endif
+#ifndef BOARD_INPUT_DEAF_MS
+#define BOARD_INPUT_DEAF_MS 2000
+#endif
+#define BOARD_CONSOLE_FIELDS(ring)                                                                 \
+    .tx_ring = ring, .tx_ring_size = sizeof(ring), .input_deaf_ms = BOARD_INPUT_DEAF_MS
+
 /* A zone running the bare-metal test guest (tests/guests/testguest): one CPU, 64 MiB. */
 #define TESTGUEST_RAM 0x04000000ULL
 #define TESTGUEST_ZONE(zname, cpu, n, dtbblob, hist)                                               \

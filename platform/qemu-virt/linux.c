@@ -35,9 +35,12 @@ static const struct zone_config zone_list[] = {
     TESTGUEST_ZONE("guest2", 3, 2, BLOB(guest2_dtb), history2),
 };
 
+static uint8_t tx_ring[BOARD_TX_RING_SIZE];
+
 const struct platform_config platform = {
     .name = BOARD_NAME " (linux)",
     BOARD_PLATFORM_FIELDS,
+    BOARD_CONSOLE_FIELDS(tx_ring),
     .ncpus = 4,
     .zones = zone_list,
     .nzones = ARRAY_SIZE(zone_list),

@@ -29,7 +29,7 @@ const struct shell_cmd shell_commands[] = {
     {"emerg", "emerg TEXT", "write TEXT via the virtio emergency write register", cmd_emerg},
     {"size", "size", "console size from virtio config space", cmd_size},
     {"info", "info", "show addresses and negotiated features", cmd_info},
-    {"hostile", "hostile WHAT", "misbehave on purpose (ring, peek, poke, addrs, spin)",
+    {"hostile", "hostile WHAT", "misbehave on purpose (ring, peek, poke, addrs, spin, bigchain)",
      cmd_hostile},
 };
 const unsigned shell_command_count = ARRAY_SIZE(shell_commands);

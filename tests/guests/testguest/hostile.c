@@ -11,6 +11,11 @@
  *                           accesses the hypervisor cannot (or must not) emulate
  *   hostile addrs           all of the above over the sensitive addresses outside our RAM
  *   hostile spin MS         spin with DAIF fully masked
+ *   hostile bigchain [NDESC [SIZE]]
+ *                           ONE transmit chain of NDESC descriptors of SIZE bytes each
+ *                           (default 16 x 1 MiB) over a RAM buffer holding the flood
+ *                           pattern, so the hypervisor can be checked for forwarding it
+ *                           losslessly; prints its crc32 and the ticks from notify to used
  *
  * Every command leaves the console working. Nothing is printed between publishing a
  * defect and the recovery: output queued then would be lost with the old rings.
@@ -20,9 +25,11 @@
 #include "arch.h"
 #include "boot.h"
 #include "console.h"
+#include "crc32.h"
 #include "exceptions.h"
 #include "fdt.h"
 #include "mmio.h"
+#include "pattern.h"
 #include "print.h"
 #include "util.h"
 #include "virtio_console.h"
@@ -41,6 +48,11 @@
 #define RECOVER_WAIT_MS 2000
 
 #define POKE_VALUE 0x484f5354u /* "HOST" */
+
+#define BIGCHAIN_NDESC 16u
+#define BIGCHAIN_SIZE 0x100000ull
+#define BIGCHAIN_ALIGN 0x200000ull /* buffer placement and keep-out granularity: 2 MiB */
+#define FDT_TOTALSIZE_OFF 4
 
 static uint64_t ram_base, ram_size;
 static uint8_t chain_buf[64] __attribute__((aligned(64))) = "hostile\r\n";
@@ -635,6 +647,183 @@ static void cmd_spin(const char *args)
     kputs("hostile spin done\r\n");
 }
 
+/* ---- one big transmit chain ---- */
+
+extern char _start[], __image_end[];
+
+struct span {
+    uint64_t lo, hi;
+};
+
+static uint64_t align_down(uint64_t v, uint64_t a)
+{
+    return v & ~(a - 1);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return align_down(v + a - 1, a);
+}
+
+/*
+ * What the buffer must stay clear of, rounded out to 2 MiB: our image (code, data, bss
+ * with stack, rings and page tables) and the device tree (the hypervisor puts it in the
+ * last 2 MiB of our RAM).
+ */
+static void keep_out(struct span out[2])
+{
+    const struct boot_info *b = boot_get_info();
+    struct fdt f;
+    uint64_t fdt_size = BIGCHAIN_ALIGN;
+
+    out[0].lo = align_down(b->load_addr, BIGCHAIN_ALIGN);
+    out[0].hi = align_up(b->load_addr + (uint64_t)(__image_end - _start), BIGCHAIN_ALIGN);
+    if (fdt_init(&f, (uintptr_t)b->fdt) == 0) /* header checked: totalsize is sane */
+        fdt_size = fdt_read_be32((const uint8_t *)(uintptr_t)b->fdt + FDT_TOTALSIZE_OFF);
+    out[1].lo = align_down(b->fdt, BIGCHAIN_ALIGN);
+    out[1].hi = align_up(b->fdt + fdt_size, BIGCHAIN_ALIGN);
+}
+
+/* Bytes free from a (2 MiB aligned) up to the next keep-out span or the end of RAM. */
+static uint64_t free_at(uint64_t a, const struct span out[2])
+{
+    uint64_t end = ram_base + ram_size;
+
+    if (a < ram_base || a >= end)
+        return 0;
+    for (unsigned i = 0; i < 2; i++) {
+        if (a >= out[i].lo && a < out[i].hi)
+            return 0;
+        if (out[i].lo > a && out[i].lo < end)
+            end = out[i].lo;
+    }
+    return end - a;
+}
+
+/* Lowest 2 MiB-aligned free place for len bytes; 0 if none (*most: the biggest that fits). */
+static uint64_t place_buffer(uint64_t len, uint64_t *most)
+{
+    struct span out[2];
+    uint64_t cand[3], best = 0;
+
+    keep_out(out);
+    cand[0] = align_up(ram_base, BIGCHAIN_ALIGN);
+    cand[1] = out[0].hi;
+    cand[2] = out[1].hi;
+    *most = 0;
+    for (unsigned i = 0; i < ARRAY_SIZE(cand); i++) {
+        uint64_t room = free_at(cand[i], out);
+
+        if (room > *most)
+            *most = room;
+        if (room && room >= len && (!best || cand[i] < best))
+            best = cand[i];
+    }
+    return best;
+}
+
+/* Next decimal word of *s into *v (unchanged if there is none); -1 if it is not a number. */
+static int next_number(const char **s, uint64_t *v)
+{
+    const char *p = skip_spaces(*s);
+    uint64_t n = 0;
+
+    if (!*p)
+        return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > (UINT64_MAX - 9) / 10)
+            return -1;
+        n = n * 10 + (uint64_t)(*p - '0');
+    }
+    if (p == skip_spaces(*s) || (*p && *p != ' '))
+        return -1;
+    *v = n;
+    *s = p;
+    return 0;
+}
+
+static void bigchain_usage(uint64_t most)
+{
+    kprintf("usage: hostile bigchain [NDESC [SIZE]]   (decimal; default %u x %lu; NDESC * SIZE "
+            "at most %lu bytes)\r\n",
+            BIGCHAIN_NDESC, (unsigned long)BIGCHAIN_SIZE, (unsigned long)most);
+}
+
+/*
+ * Waits for the chain to be used with interrupts unmasked between the checks, so input
+ * keeps arriving; each check runs masked, so a reset from the interrupt handler cannot
+ * interleave with it. Returns what vcon_tx_chain_poll() returned last (1 or -1).
+ */
+static int bigchain_wait(uint64_t *used_at)
+{
+    uint64_t gap = ms_to_ticks(1), next = counter_read() + gap;
+    int r;
+
+    while ((r = vcon_tx_chain_poll()) == 0) {
+        uint64_t now = counter_read();
+
+        if (now >= next) {
+            /* About once a millisecond (each register read is a trap): a device that gave
+             * up on the ring, and input for a console without an interrupt. */
+            next = now + gap;
+            if (vcon_reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)
+                vcon_recover(); /* the chain is lost with the old rings: poll says so */
+            vcon_poll_rx();
+        }
+        irq_unmask(); /* a pending console interrupt is taken here */
+        cpu_relax();
+        irq_mask();
+    }
+    *used_at = counter_read();
+    return r;
+}
+
+static void cmd_bigchain(const char *args)
+{
+    uint64_t ndesc = BIGCHAIN_NDESC, size = BIGCHAIN_SIZE, most, total, addr, t0, t1;
+    unsigned num = vcon_queue(TX_QUEUE)->num;
+    uint32_t crc;
+
+    place_buffer(0, &most); /* for the usage message */
+    if (next_number(&args, &ndesc) || next_number(&args, &size) || *skip_spaces(args) ||
+        !ndesc || !size || size > UINT32_MAX || ndesc > most / size) {
+        bigchain_usage(most);
+        return;
+    }
+    total = ndesc * size;
+    if (ndesc > num) {
+        kprintf("hostile bigchain: TX queue size %u < NDESC %lu\r\n", num,
+                (unsigned long)ndesc);
+        return;
+    }
+    addr = place_buffer(total, &most);
+    if (!addr) {
+        bigchain_usage(most);
+        return;
+    }
+    pattern_fill((uint8_t *)(uintptr_t)addr, total);
+    crc = crc32_final(crc32_update(CRC32_INIT, (const void *)(uintptr_t)addr, (size_t)total));
+    dsb_ish(); /* the buffer is complete before the device can see the chain */
+
+    kprintf("hostile bigchain: %lu x %lu bytes\r\n", (unsigned long)ndesc,
+            (unsigned long)size);
+    /* Flushes that line, so descriptors 0..NDESC-1 are free; nothing is printed until the
+     * device has used the chain. */
+    if (vcon_tx_chain_start(addr, (uint32_t)size, (unsigned)ndesc, &t0)) {
+        kputs("hostile bigchain: console not ready\r\n");
+        return;
+    }
+    if (bigchain_wait(&t1) < 0) {
+        kprintf("hostile bigchain: chain lost, the console was reset (resets=%u)\r\n",
+                vcon_get_info()->resets);
+        return;
+    }
+    if (!pattern_ends_with_newline(total))
+        kputs("\r\n");
+    kprintf("hostile bigchain done crc32=%08x bytes=%lu ticks=%lu\r\n", crc,
+            (unsigned long)total, (unsigned long)(t1 - t0));
+}
+
 /* ---- dispatch ---- */
 
 static void usage(void)
@@ -643,7 +832,9 @@ static void usage(void)
           "       hostile peek|poke IPA       32-bit access, aborts caught\r\n"
           "       hostile ldp|stp|ldr-post|str-pre|ldr64 IPA   undecodable accesses\r\n"
           "       hostile addrs               all accesses over sensitive IPAs\r\n"
-          "       hostile spin MS             spin with interrupts masked\r\n");
+          "       hostile spin MS             spin with interrupts masked\r\n"
+          "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
+          "                                   (default 16 x 1048576), then crc32 and ticks\r\n");
     list_classes();
 }
 
@@ -669,6 +860,10 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "addrs")) && !*skip_spaces(rest)) {
         cmd_addrs();
+        return;
+    }
+    if ((rest = match_word(args, "bigchain"))) {
+        cmd_bigchain(rest);
         return;
     }
     if ((rest = match_word(args, "spin"))) {

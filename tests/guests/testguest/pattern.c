@@ -2,6 +2,7 @@
 
 #include "console.h"
 #include "crc32.h"
+#include "util.h"
 
 /* Fills one 64-byte pattern line: the letters rotate by one position per line. */
 static void pattern_line(uint8_t *row, uint64_t line)
@@ -29,6 +30,29 @@ uint32_t pattern_emit(uint64_t n)
         n -= len;
     }
     return crc32_final(crc);
+}
+
+/* The letters repeat every 26 lines, so the whole pattern is copies of its first period. */
+#define PATTERN_PERIOD (26u * PATTERN_LINE)
+
+void pattern_fill(uint8_t *dst, uint64_t n)
+{
+    uint64_t done = 0;
+
+    for (uint64_t line = 0; done < n && done < PATTERN_PERIOD; line++, done += PATTERN_LINE) {
+        uint8_t row[PATTERN_LINE];
+        uint64_t len = n - done < PATTERN_LINE ? n - done : PATTERN_LINE;
+
+        pattern_line(row, line);
+        memcpy(dst + done, row, (size_t)len);
+    }
+    /* Doubling copies of whole periods: never overlapping, word-sized when dst allows. */
+    while (done < n) {
+        uint64_t len = n - done < done ? n - done : done;
+
+        memcpy(dst + done, dst, (size_t)len);
+        done += len;
+    }
 }
 
 int pattern_ends_with_newline(uint64_t n)

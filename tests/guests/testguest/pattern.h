@@ -11,6 +11,8 @@
 
 /* Writes pattern bytes [0, n) to the console; returns their (final) CRC-32. */
 uint32_t pattern_emit(uint64_t n);
+/* Stores pattern bytes [0, n) at dst (no console output). */
+void pattern_fill(uint8_t *dst, uint64_t n);
 /* 1 if the last of n pattern bytes is '\n'. */
 int pattern_ends_with_newline(uint64_t n);
 

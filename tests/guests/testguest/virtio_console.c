@@ -25,6 +25,8 @@ static struct vqueue txq = {.mem = &tx_mem, .index = TX_QUEUE};
 static uint8_t rx_bufs[RX_BUFS][RX_BUF_SIZE] __attribute__((aligned(64)));
 static uint8_t tx_buf[TX_CHUNK] __attribute__((aligned(64)));
 static uint32_t tx_len;
+/* A raw transmit chain (vcon_tx_chain_start) and what became of it. */
+static enum { CHAIN_NONE, CHAIN_PENDING, CHAIN_DONE, CHAIN_LOST } chain_state;
 static unsigned rx_posted; /* RX descriptors in use: min(RX_BUFS, rxq.num) */
 
 /* Input FIFO: produced by vcon_poll_rx, consumed by vcon_getc (free-running indices). */
@@ -246,6 +248,8 @@ static void device_setup(void)
 
     ready = 0;
     tx_len = 0;
+    if (chain_state == CHAIN_PENDING)
+        chain_state = CHAIN_LOST; /* gone with the old rings */
     device_reset();
     status |= VIRTIO_STATUS_ACKNOWLEDGE;
     reg_write(VIRTIO_MMIO_STATUS, status);
@@ -318,6 +322,8 @@ void vcon_setup_until_queue(unsigned index, vcon_queue_adjust_fn adjust, void *c
 
     ready = 0;
     tx_len = 0;
+    if (chain_state == CHAIN_PENDING)
+        chain_state = CHAIN_LOST;
     device_reset();
     status |= VIRTIO_STATUS_ACKNOWLEDGE;
     reg_write(VIRTIO_MMIO_STATUS, status);
@@ -472,6 +478,9 @@ void vcon_flush(void)
 
     if (!ready || !len)
         return;
+    /* A raw chain still holds descriptor 0 (and more): let the device finish it first. */
+    if (chain_state == CHAIN_PENDING && tx_wait() == 0)
+        chain_state = CHAIN_DONE;
     tx_len = 0;
     /* After a reset recovery the chunk was lost with the old ring: send it once more. */
     if (tx_submit(tx_buf, len) && check_needs_reset())
@@ -493,6 +502,53 @@ void vcon_write(const void *buf, size_t len)
         len -= n;
         if (tx_len == TX_CHUNK)
             vcon_flush();
+    }
+}
+
+/* ---- raw transmit chain (hostile bigchain) ---- */
+
+int vcon_tx_chain_start(uint64_t addr, uint32_t seg_len, unsigned n, uint64_t *notified_at)
+{
+    struct virtq_desc *d = txq.mem->desc;
+
+    vcon_flush(); /* afterwards nothing is outstanding: descriptors 0..num-1 are all free */
+    if (!ready || n == 0 || n > txq.num || chain_state == CHAIN_PENDING)
+        return -1;
+    for (unsigned i = 0; i < n; i++) {
+        d[i].addr = addr + (uint64_t)i * seg_len;
+        d[i].len = seg_len;
+        d[i].flags = i + 1 < n ? VIRTQ_DESC_F_NEXT : 0;
+        d[i].next = i + 1 < n ? (uint16_t)(i + 1) : 0;
+    }
+    txq.mem->avail.ring[txq.avail_idx % txq.num] = 0; /* head: descriptor 0 */
+    txq.avail_idx++;
+    chain_state = CHAIN_PENDING;
+    publish_avail(&txq);
+    *notified_at = counter_read();
+    notify(&txq);
+    return 0;
+}
+
+int vcon_tx_chain_poll(void)
+{
+    switch (chain_state) {
+    case CHAIN_PENDING:
+        /* same test as tx_wait(): the chain is the only outstanding element */
+        if ((uint16_t)(used_idx(&txq) - txq.last_used) <
+            (uint16_t)(txq.avail_idx - txq.last_used))
+            return 0;
+        dmb_ishld();
+        txq.last_used = txq.avail_idx;
+        chain_state = CHAIN_NONE;
+        return 1;
+    case CHAIN_DONE: /* completed by a vcon_flush() meanwhile */
+        chain_state = CHAIN_NONE;
+        return 1;
+    case CHAIN_LOST:
+        chain_state = CHAIN_NONE;
+        return -1;
+    default:
+        return -1;
     }
 }
 

@@ -4,7 +4,8 @@
  *
  * Concurrency model: the IRQ handler and the main program never run interleaved with
  * each other's ring updates, because the main program keeps IRQs masked except inside
- * console_getc()'s wait window (see console.c).
+ * console_getc()'s wait window (see console.c) and between the checks of hostile
+ * bigchain's wait (see hostile.c).
  */
 #ifndef TESTGUEST_VIRTIO_CONSOLE_H
 #define TESTGUEST_VIRTIO_CONSOLE_H
@@ -70,5 +71,22 @@ void vcon_reinit(void);
 typedef void (*vcon_queue_adjust_fn)(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
                                      uint64_t *avail, uint64_t *used);
 void vcon_setup_until_queue(unsigned index, vcon_queue_adjust_fn adjust, void *ctx);
+
+/*
+ * One raw transmit chain (hostile bigchain): n device-readable descriptors 0..n-1 linked
+ * with VIRTQ_DESC_F_NEXT, descriptor i covering [addr + i * seg_len, + seg_len). Flushes
+ * buffered output first (the driver submits one descriptor at a time and waits, so all
+ * descriptors are then free), publishes the chain and notifies; *notified_at is the
+ * counter value just before the notify. Returns -1, publishing nothing, if the console is
+ * not ready, n is 0 or more than the TX queue size, or a chain is still pending.
+ * Console output is held back by a vcon_flush() until the chain has been used.
+ */
+int vcon_tx_chain_start(uint64_t addr, uint32_t seg_len, unsigned n, uint64_t *notified_at);
+/*
+ * Never touches device registers. 1 once the device has used the chain (the driver's
+ * used-ring bookkeeping then includes it), 0 while it has not, -1 if the chain was lost
+ * to a device re-initialisation (or there is none).
+ */
+int vcon_tx_chain_poll(void);
 
 #endif

@@ -1,0 +1,95 @@
+/*
+ * Console output scheduling: what goes to the one UART, in which order, and who waits.
+ *
+ * Every byte on its way out passes the EL2 transmit ring (txring.h), which the UART's transmit
+ * interrupt drains a FIFO's worth at a time. The ring is fed from:
+ *   - the hypervisor's own lines (banners, the zone list, help, logs), appended at once;
+ *   - the focused zone, from its output ring (history.h), which is its lossless transmit buffer
+ *     while focused: when it is full, only that zone waits, and it is woken when room returns;
+ *   - in the tagged view, every zone's complete lines, one line per zone in turn, from per-zone
+ *     queues that drop (and count) their oldest lines when a zone outruns the UART, plus the
+ *     focused zone's unfinished line (prompt, echo) drawn live at the bottom.
+ * Zone data enters the ring only while it holds less than CONOUT_REFILL_MARK bytes, so a switch,
+ * the list or a log line reaches the wire after at most that much already-queued zone output.
+ *
+ * Nothing here waits or takes a lock: the multiplexer calls everything under its own lock, and
+ * the UART is reached only through conout_uart, which never waits either.
+ */
+#ifndef HV_CONOUT_H
+#define HV_CONOUT_H
+
+#include "hypervisor/history.h"
+#include "hypervisor/tagline.h"
+#include "hypervisor/tagq.h"
+#include "hypervisor/txring.h"
+
+#define CONOUT_REFILL_MARK 1024
+#define CONOUT_PUMP_MAX 1024 /* bytes into the UART per pump, at most */
+
+struct conout_zone {
+    const char *name;
+    struct history hist;
+    struct tagline tag; /* tagged view: the line being assembled */
+    struct tagq tq;     /* tagged view: complete lines waiting for their turn */
+    bool waiting;       /* a lossless write was cut short: wake the zone when room returns */
+    uint64_t bytes_out;
+    uint64_t dropped;   /* bytes lost: history overrun, forced writes into a full ring */
+};
+
+struct conout_uart {
+    /* Write what the FIFO takes now, never waiting; returns the count. */
+    size_t (*fill)(const uint8_t *buf, size_t len);
+    /* Transmit interrupt on or off. */
+    void (*tx_irq)(bool on);
+};
+
+struct conout {
+    struct txring ring;
+    struct conout_zone *zones;
+    uint32_t nzones;
+    uint32_t focus;
+    bool tagged;
+    bool at_line_start; /* the stream entering the ring is at column 0 */
+    bool tx_on;         /* transmit interrupt enabled: the UART will call conout_pump */
+    uint32_t rr;        /* tagged view: the zone whose line goes next */
+    bool live_shown;    /* tagged view: "[focus] <partial line>" is the bottom line */
+    uint32_t live_len;  /* ... with this many bytes of the partial line */
+    bool live_queued;   /* ... and that partial line has since completed: it is at the head
+                         * of the focused zone's queue, live_len of it already shown */
+    uint32_t live_tail; /* ... at this queue position (a full queue may have dropped it) */
+    uint64_t hv_dropped; /* hypervisor lines that found the ring full, not yet reported */
+    const struct conout_uart *uart;
+    void (*wake)(void *ctx, uint32_t zone); /* a waiting zone may write again */
+    void *ctx;
+};
+
+void conout_init(struct conout *co, uint8_t *ring, uint32_t ring_size, struct conout_zone *zones,
+                 uint32_t nzones, uint32_t focus, const struct conout_uart *uart,
+                 void (*wake)(void *ctx, uint32_t zone), void *ctx);
+void conout_zone_init(struct conout_zone *z, const char *name, uint8_t *hist, uint32_t size);
+
+/*
+ * A zone printed. With may_wait (virtio TX), the focused zone takes only what fits and the
+ * caller must hold the rest until woken; otherwise (emergency write, emulated UART) whatever
+ * does not fit is dropped and counted. Background and tagged-view writes never wait.
+ * Returns the bytes accepted.
+ */
+size_t conout_zone_write(struct conout *co, uint32_t id, const uint8_t *buf, size_t len,
+                         bool may_wait);
+
+/* One hypervisor line: "[hv] text\r\n", on a fresh line. Counted if the ring is full. */
+void conout_hv_line(struct conout *co, const char *text);
+
+/* Move the focus. Returns the bytes of the new zone's history given up (overrun, plus the
+ * partial line after it) so the caller can say so; its replay then starts at a line boundary. */
+uint64_t conout_focus(struct conout *co, uint32_t id);
+/* Tagged view on or off. Leaving it sends what the line queues still hold. */
+void conout_set_tagged(struct conout *co, bool on);
+
+/* Fill the UART from the ring and the ring from its sources: in the transmit interrupt, and
+ * from producers when the transmitter is idle. Bounded: one FIFO fill, one ring refill. */
+void conout_pump(struct conout *co);
+/* Producers: start the transmitter if it is idle. */
+void conout_kick(struct conout *co);
+
+#endif

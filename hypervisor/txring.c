@@ -1,0 +1,46 @@
+/* The EL2 transmit ring. */
+#include "hypervisor/txring.h"
+
+void txring_init(struct txring *r, uint8_t *buf, uint32_t size)
+{
+    r->buf = buf;
+    r->size = size;
+    r->head = r->tail = 0;
+}
+
+uint32_t txring_used(const struct txring *r)
+{
+    return (uint32_t)(r->head - r->tail);
+}
+
+uint32_t txring_room(const struct txring *r)
+{
+    return r->size - txring_used(r);
+}
+
+bool txring_put(struct txring *r, const void *buf, size_t len)
+{
+    if (len > txring_room(r))
+        return false;
+    uint32_t pos = (uint32_t)(r->head % r->size);
+    uint32_t first = (uint32_t)MIN((uint64_t)len, (uint64_t)(r->size - pos));
+    memcpy(r->buf + pos, buf, first);
+    memcpy(r->buf, (const uint8_t *)buf + first, len - first);
+    r->head += len;
+    return true;
+}
+
+uint32_t txring_peek(const struct txring *r, const uint8_t **p)
+{
+    uint32_t used = txring_used(r);
+    if (!used)
+        return 0;
+    uint32_t pos = (uint32_t)(r->tail % r->size);
+    *p = r->buf + pos;
+    return MIN(used, r->size - pos);
+}
+
+void txring_consume(struct txring *r, uint32_t n)
+{
+    r->tail += MIN(n, txring_used(r));
+}
