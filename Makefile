@@ -4,11 +4,13 @@
 CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
+UART_BAUD ?= 0
 CROSS_COMPILE ?= aarch64-linux-gnu-
 
 
 BUILD := build
-CFG_BUILD := $(BUILD)/$(CONFIG)
+# A UART speed model (make UART_BAUD=115200) builds apart from the plain configuration.
+CFG_BUILD := $(BUILD)/$(CONFIG)$(if $(filter-out 0,$(UART_BAUD)),-baud$(UART_BAUD))
 PLAT_DIR := platform/$(PLATFORM)
 
 CC := $(CROSS_COMPILE)gcc
@@ -23,7 +25,8 @@ QEMU_MEM ?= 2G
 
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common -fPIE \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align \
-	-mno-outline-atomics -I. -DESCAPE_CHAR=$(ESCAPE) -DBENCH_DIRECT_BYTES=$(BENCH_DIRECT_BYTES)
+	-mno-outline-atomics -I. -DESCAPE_CHAR=$(ESCAPE) -DBENCH_DIRECT_BYTES=$(BENCH_DIRECT_BYTES) \
+	-DUART_BAUD=$(UART_BAUD)
 ASFLAGS := -I. -D__ASSEMBLY__
 LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -nostdlib -T linker.ld
 
@@ -100,11 +103,11 @@ $(LINUX_GUEST)/Image $(LINUX_GUEST)/initramfs.cpio.gz &: $(BUILD)/debs/.fetched 
 -include $(HV_OBJS:.o=.d)
 
 run: deps-check all
-	$(QEMU) $(QEMU_ARGS)
+	scripts/run-qemu.py $(QEMU) $(QEMU_ARGS)
 
 debug: deps-check all
 	@echo "waiting for gdb: gdb-multiarch $(CFG_BUILD)/hypervisor.elf -ex 'target remote :1234'"
-	$(QEMU) $(QEMU_ARGS) -s -S
+	scripts/run-qemu.py $(QEMU) $(QEMU_ARGS) -s -S
 
 UBOOT_BIN := /usr/lib/u-boot/qemu_arm64/u-boot.bin
 UBOOT_ARGS := $(filter-out -kernel $(CFG_BUILD)/hypervisor.bin,$(QEMU_ARGS)) -bios $(UBOOT_BIN) \
@@ -112,7 +115,7 @@ UBOOT_ARGS := $(filter-out -kernel $(CFG_BUILD)/hypervisor.bin,$(QEMU_ARGS)) -bi
 
 run-uboot: deps-check all
 	@echo "at U-Boot's prompt: booti 0x44000000 - \$${fdtcontroladdr}"
-	$(QEMU) $(UBOOT_ARGS)
+	scripts/run-qemu.py $(QEMU) $(UBOOT_ARGS)
 
 qemu-cmd:
 	@echo $(QEMU) $(QEMU_ARGS)
