@@ -13,17 +13,12 @@
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
 #include "hypervisor/conout.h"
+#include "hypervisor/kbd.h"
 #include "hypervisor/log.h"
 #include "hypervisor/zone.h"
 
 enum pending_action { ACT_NONE, ACT_RESTART, ACT_POWEROFF };
 
-/* Input states of the focused zone's keyboard. */
-enum input_state {
-    IN_FLOWING,   /* reading the UART; bytes go to the zone's held-input ring */
-    IN_THROTTLED, /* ring full: the receive interrupt is off and the UART FIFO holds the sender */
-    IN_DEAF,      /* ring full and untouched for input_deaf_ms: reading on, discarding its keys */
-};
 
 static struct {
     spinlock_t lock;
@@ -31,8 +26,7 @@ static struct {
     struct conout_zone out[MAX_ZONES];
     struct escape esc;
     bool started;
-    enum input_state input;
-    uint64_t throttled_at; /* counter value when input went IN_THROTTLED */
+    struct kbd kbd;
     bool off_noted;        /* "zone is off" said once per focus */
 } mux;
 
@@ -97,6 +91,7 @@ void mux_hv_line(const char *text)
 void mux_init(uint8_t escape_key, uint32_t focus)
 {
     escape_init(&mux.esc, escape_key);
+    kbd_init(&mux.kbd, timer_us((uint64_t)platform.input_deaf_ms * 1000));
     conout_init(&mux.co, platform.tx_ring, platform.tx_ring_size, mux.out, 0, focus, &uart_ops,
                 wake_zone, 0);
 }
@@ -162,11 +157,8 @@ static void focus_zone(uint32_t id)
      * replay starts at a line boundary if its ring overflowed. */
     uint64_t lost = conout_focus(&mux.co, id);
     mux.off_noted = false;
-    if (mux.input != IN_FLOWING) {
-        /* Throttling or deafness concerned the old zone: read the keyboard again. */
-        mux.input = IN_FLOWING;
-        pl011_rx_irq(true);
-    }
+    if (kbd_refocus(&mux.kbd, counter_now()) != KBD_FLOWING)
+        pl011_rx_irq(true); /* throttling or deafness concerned the old zone */
     banner(z);
     if (lost && !mux.co.tagged)
         hv_printf_locked("%s: %lu bytes of history were dropped (ring is %u bytes)", z->cfg->name,
@@ -258,13 +250,8 @@ static bool zone_takes_input(const struct zone *z)
 static bool can_accept(void)
 {
     struct zone *z = focused();
-    return mux.esc.armed || mux.input == IN_DEAF || !zone_takes_input(z) ||
+    return mux.esc.armed || kbd_reads_past_full(&mux.kbd) || !zone_takes_input(z) ||
            vcon_input_space(&z->con) > 0;
-}
-
-static uint64_t deaf_ticks(void)
-{
-    return timer_us((uint64_t)platform.input_deaf_ms * 1000);
 }
 
 static void deaf_check(void);
@@ -273,10 +260,9 @@ static void deaf_check(void);
  * back, but only for input_deaf_ms; a zone that reads nothing for that long is not waited for. */
 static void throttle(void)
 {
-    mux.input = IN_THROTTLED;
-    mux.throttled_at = counter_now();
+    uint64_t deadline = kbd_throttle(&mux.kbd, counter_now());
     pl011_rx_irq(false);
-    timer_arm(TIMER_CONSOLE, mux.throttled_at + deaf_ticks(), deaf_check);
+    timer_arm(TIMER_CONSOLE, deadline, deaf_check);
 }
 
 /* Hand one keystroke to the focused zone; returns a bit for the zone to kick, or 0. */
@@ -343,9 +329,8 @@ static void deaf_check(void)
     uint32_t kick = 0;
     enum pending_action act = ACT_NONE;
     spin_lock(&mux.lock);
-    if (mux.input == IN_THROTTLED && counter_now() - mux.throttled_at >= deaf_ticks()) {
+    if (kbd_deaf_timeout(&mux.kbd, counter_now())) {
         struct zone *z = focused();
-        mux.input = IN_DEAF;
         hv_printf_locked("%s has taken no input for %u ms: discarding its keys (counted in the "
                          "zone list) until it reads again",
                          z->cfg->name, platform.input_deaf_ms);
@@ -376,10 +361,10 @@ void mux_uart_irq(void)
 void mux_input_space(struct zone *z)
 {
     spin_lock(&mux.lock);
-    if (mux.input != IN_FLOWING && (z->id == mux.co.focus || !zone_takes_input(focused()))) {
-        if (mux.input == IN_DEAF)
+    if (mux.kbd.state != KBD_FLOWING &&
+        (z->id == mux.co.focus || !zone_takes_input(focused()))) {
+        if (kbd_zone_read(&mux.kbd, counter_now()) == KBD_DEAF)
             hv_printf_locked("%s reads input again", z->cfg->name);
-        mux.input = IN_FLOWING;
         pl011_rx_irq(true);
         conout_kick(&mux.co);
     }
