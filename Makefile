@@ -26,7 +26,8 @@ QEMU_MEM ?= 2G
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common -fPIE \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align \
 	-mno-outline-atomics -I. -DESCAPE_CHAR=$(ESCAPE) -DBENCH_DIRECT_BYTES=$(BENCH_DIRECT_BYTES) \
-	-DUART_BAUD=$(UART_BAUD)
+	-DUART_BAUD=$(UART_BAUD) \
+	$(if $(TX_RING),-DBOARD_TX_RING_SIZE=$(TX_RING)) $(if $(INPUT_DEAF_MS),-DBOARD_INPUT_DEAF_MS=$(INPUT_DEAF_MS))
 ASFLAGS := -I. -D__ASSEMBLY__
 LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -nostdlib -T linker.ld
 
@@ -123,7 +124,8 @@ qemu-cmd:
 # Host unit tests (cmocka) and system tests (pytest + pexpect under QEMU).
 UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \
 	hypervisor/history.c hypervisor/tagline.c hypervisor/escape.c hypervisor/ratelimit.c \
-	hypervisor/lib.c arch/esr.c
+	hypervisor/lib.c arch/esr.c hypervisor/conout.c hypervisor/txring.c hypervisor/tagq.c \
+	hypervisor/kbd.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h hypervisor/*.h arch/*.h)

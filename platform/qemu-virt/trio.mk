@@ -1,0 +1,8 @@
+# Three bare-metal test-guest zones on CPUs 0, 1 and 2: the multiplexer under load, with two
+# zones flooding in the background while a person types into the third.
+QEMU_SMP := 3
+ZONE_DTS := baremetal-zone0 baremetal-zone1 trio-zone2
+BLOBS := testguest=$(BUILD)/testguest/testguest.bin \
+         zone0_dtb=$(CFG_BUILD)/baremetal-zone0.dtb \
+         zone1_dtb=$(CFG_BUILD)/baremetal-zone1.dtb \
+         zone2_dtb=$(CFG_BUILD)/trio-zone2.dtb
