@@ -41,6 +41,7 @@
 #define INT_RT (1u << 6)
 #define INT_TX (1u << 5)
 #define INT_RX (1u << 4)
+#define INT_BE (1u << 9) /* break error: raised even while receive interrupts are off */
 #define INT_ALL 0x7ffu
 
 static struct {
@@ -72,8 +73,8 @@ void pl011_init(uint64_t base, void (*model_irq)(void))
     /* Firmware (QEMU, U-Boot) already set baud rate and line control; keep them. */
     u.base = base;
     u.model_irq = model_irq;
-    u.imsc = 0;
-    wr(UART_IMSC, 0);
+    u.imsc = INT_BE; /* a BREAK is the person's out-of-band escape: always heard */
+    wr(UART_IMSC, u.imsc);
     /* Leave RX/RT alone: QEMU raises RX only when a byte enters an empty FIFO, so clearing it
      * with bytes already waiting (typed during boot) would leave them unannounced for good. */
     wr(UART_ICR, INT_ALL & ~(INT_RX | INT_RT));
@@ -230,6 +231,10 @@ uint32_t pl011_irq_events(void)
     uint32_t mis = rd(UART_MIS);
     if (mis & (INT_RX | INT_RT))
         ev |= PL011_EV_RX;
+    if (mis & INT_BE) {
+        wr(UART_ICR, INT_BE);
+        ev |= PL011_EV_BREAK;
+    }
     if (mis & INT_TX) {
         /* Acknowledge: the console refills or turns TX off in response. */
         wr(UART_ICR, INT_TX);

@@ -31,6 +31,14 @@ bool kbd_deaf_timeout(struct kbd *k, uint64_t now)
     return true;
 }
 
+bool kbd_break(struct kbd *k, uint64_t now)
+{
+    if (k->state != KBD_THROTTLED)
+        return false;
+    go(k, KBD_DEAF, now);
+    return true;
+}
+
 enum kbd_state kbd_zone_read(struct kbd *k, uint64_t now)
 {
     if (k->state == KBD_FLOWING)

@@ -6,6 +6,7 @@
  *   THROTTLED --deaf_ticks pass with no read--> DEAF (read on: escape commands work, the zone's
  *                                                keys that do not fit are discarded and counted)
  *   DEAF --zone reads-->          FLOWING
+ *   THROTTLED --BREAK on the line--> DEAF     (the person asked for control: no waiting)
  *   any --focus moves-->          FLOWING     (the new zone gets its own chance)
  */
 #ifndef HV_KBD_H
@@ -26,6 +27,8 @@ void kbd_init(struct kbd *k, uint64_t deaf_ticks);
 uint64_t kbd_throttle(struct kbd *k, uint64_t now);
 /* THROTTLED -> DEAF if deaf_ticks have passed; true when it happened. */
 bool kbd_deaf_timeout(struct kbd *k, uint64_t now);
+/* THROTTLED -> DEAF at once: a BREAK. true when it happened. */
+bool kbd_break(struct kbd *k, uint64_t now);
 /* THROTTLED or DEAF -> FLOWING because the zone read; returns the state it left. */
 enum kbd_state kbd_zone_read(struct kbd *k, uint64_t now);
 /* Any -> FLOWING because the focus moved; returns the state it left. */

@@ -323,6 +323,17 @@ static void after_unlock(enum pending_action act, uint32_t kick, struct zone *ta
         hv_system_off();
 }
 
+static void go_deaf_note(bool on_break)
+{
+    const char *name = focused()->cfg->name;
+    if (on_break)
+        hv_printf_locked("BREAK: %s's input is full; discarding its keys (counted in the zone "
+                         "list) until it reads again", name);
+    else
+        hv_printf_locked("%s has taken no input for %u ms: discarding its keys (counted in the "
+                         "zone list) until it reads again", name, platform.input_deaf_ms);
+}
+
 /* Timer: has the throttled zone read nothing for input_deaf_ms? Then stop waiting for it. */
 static void deaf_check(void)
 {
@@ -330,10 +341,7 @@ static void deaf_check(void)
     enum pending_action act = ACT_NONE;
     spin_lock(&mux.lock);
     if (kbd_deaf_timeout(&mux.kbd, counter_now())) {
-        struct zone *z = focused();
-        hv_printf_locked("%s has taken no input for %u ms: discarding its keys (counted in the "
-                         "zone list) until it reads again",
-                         z->cfg->name, platform.input_deaf_ms);
+        go_deaf_note(false);
         pl011_rx_irq(true);
         act = rx_locked(&kick);
         conout_kick(&mux.co);
@@ -349,6 +357,12 @@ void mux_uart_irq(void)
     enum pending_action act = ACT_NONE;
     spin_lock(&mux.lock);
     uint32_t ev = pl011_irq_events();
+    if ((ev & PL011_EV_BREAK) && kbd_break(&mux.kbd, counter_now())) {
+        /* Held back behind a full zone, the BREAK would wait for the deaf timer: read on now. */
+        go_deaf_note(true);
+        pl011_rx_irq(true);
+        ev |= PL011_EV_RX;
+    }
     if (ev & PL011_EV_RX)
         act = rx_locked(&kick);
     /* Also after commands: their lines and a new focus's replay start moving at once. */
