@@ -299,6 +299,11 @@ size_t conout_zone_write(struct conout *co, uint32_t id, const uint8_t *buf, siz
     return n;
 }
 
+bool conout_zone_full(const struct conout *co, uint32_t id)
+{
+    return !co->tagged && id == co->focus && history_room(&co->zones[id].hist) == 0;
+}
+
 uint64_t conout_focus(struct conout *co, uint32_t id)
 {
     uint32_t old = co->focus;

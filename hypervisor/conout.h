@@ -77,6 +77,9 @@ void conout_zone_init(struct conout_zone *z, const char *name, uint8_t *hist, ui
 size_t conout_zone_write(struct conout *co, uint32_t id, const uint8_t *buf, size_t len,
                          bool may_wait);
 
+/* Would a may_wait write by this zone take nothing now? */
+bool conout_zone_full(const struct conout *co, uint32_t id);
+
 /* One hypervisor line: "[hv] text\r\n", on a fresh line. Counted if the ring is full. */
 void conout_hv_line(struct conout *co, const char *text);
 

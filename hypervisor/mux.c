@@ -127,6 +127,14 @@ size_t mux_zone_output(struct zone *z, const uint8_t *buf, size_t len, bool may_
     return n;
 }
 
+bool mux_zone_output_full(const struct zone *z)
+{
+    spin_lock(&mux.lock);
+    bool full = conout_zone_full(&mux.co, z->id);
+    spin_unlock(&mux.lock);
+    return full;
+}
+
 /* ---- commands ---- */
 
 static void key_name(char out[8])

@@ -26,6 +26,8 @@ void mux_start(void);
  * Returns the bytes taken; with may_wait, fewer means "full: you are woken when there is room"
  * (zone_console_wake). Never waits for the UART. */
 size_t mux_zone_output(struct zone *z, const uint8_t *buf, size_t len, bool may_wait);
+/* Would a write by this zone wait now (focused, transmit buffer full)? */
+bool mux_zone_output_full(const struct zone *z);
 /* The UART's interrupt (receive, transmit; also the speed model's timer). */
 void mux_uart_irq(void);
 /* A zone's held input shrank: resume reading the UART if we had stopped. */

@@ -20,6 +20,7 @@ enum {
 };
 
 #define FR_TXFE (1u << 7)
+#define FR_TXFF (1u << 5)
 #define FR_RXFE (1u << 4)
 #define INT_RX (1u << 4)
 #define INT_TX (1u << 5)
@@ -85,7 +86,8 @@ static uint32_t read_reg(struct vpl011 *u, uint32_t off)
     case DR:
         return read_dr(u);
     case FR:
-        return FR_TXFE | (rx_pending(u) ? 0 : FR_RXFE);
+        return (u->host->tx_full && u->host->tx_full(u->ctx) ? FR_TXFF : FR_TXFE) |
+               (rx_pending(u) ? 0 : FR_RXFE);
     case ILPR:
         return u->ilpr;
     case IBRD:

@@ -13,6 +13,9 @@
 struct vpl011_host {
     void (*output)(void *ctx, const uint8_t *buf, size_t len);
     void (*set_irq)(void *ctx, bool level);
+    /* Would output wait now (the zone is focused and its transmit buffer is full)? Then FR shows
+     * TXFF, so a polling writer (earlycon, the kernel console) waits instead of losing bytes. */
+    bool (*tx_full)(void *ctx);
 };
 
 struct vpl011 {

@@ -126,8 +126,14 @@ static void uart_set_irq(void *ctx, bool level)
     vgic_set_level(z, z->cfg->vpl011_intid, level);
 }
 
+static bool uart_tx_full(void *ctx)
+{
+    return mux_zone_output_full(ctx);
+}
+
 static const struct vpl011_host uart_host = {
     .output = uart_output,
+    .tx_full = uart_tx_full,
     .set_irq = uart_set_irq,
 };
 
