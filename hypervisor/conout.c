@@ -215,6 +215,23 @@ void conout_set_tagged(struct conout *co, bool on)
         co->tagged = true;
         co->live_shown = co->live_queued = false;
         co->live_len = 0;
+        /* What the focused zone printed but the UART has not shown yet comes first, as its
+         * tagged lines, so nothing shows out of order when the view ends. */
+        struct conout_zone *f = &co->zones[co->focus];
+        struct feed_ctx fc = {co, co->focus};
+        const uint8_t *p;
+        uint32_t n;
+        while ((n = history_peek(&f->hist, &p)) != 0) {
+            tagline_feed(&f->tag, p, n, queue_line, &fc);
+            history_consume(&f->hist, n);
+        }
+        /* Tagged-view writes never wait: a zone held back for room may go on now. */
+        for (uint32_t i = 0; i < co->nzones; i++) {
+            if (co->zones[i].waiting) {
+                co->zones[i].waiting = false;
+                co->wake(co->ctx, i);
+            }
+        }
         return;
     }
     if (co->live_shown && !co->live_queued) {

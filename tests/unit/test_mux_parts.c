@@ -1,4 +1,5 @@
-/* Console multiplexer building blocks: escape parser, history ring, tagged lines, rate limit. */
+/* Console multiplexer building blocks: escape parser, history/output ring, tagged lines, rate
+ * limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,27 +111,49 @@ static void test_escape_init_resets_armed(void **state)
 
 /* ---- history ----------------------------------------------------------------------------- */
 
-struct sink_rec {
-    uint8_t buf[4096];
-    size_t len;
-    int pieces;
-};
+#define B(s) ((const uint8_t *)(s))
 
-static void sink(void *ctx, const uint8_t *buf, size_t len)
+/* Everything history_peek/history_consume would hand out, consumed from a copy so that h itself
+ * is untouched. Asserts the pending bytes come in at most two contiguous pieces (the wrap). */
+static size_t unsent(const struct history *h, uint8_t *out, size_t cap)
 {
-    struct sink_rec *s = ctx;
-    assert_true(len > 0);
-    assert_true(s->len + len <= sizeof(s->buf));
-    memcpy(s->buf + s->len, buf, len);
-    s->len += len;
-    s->pieces++;
+    struct history c = *h;
+    size_t n = 0;
+    int pieces = 0;
+    const uint8_t *p;
+    uint32_t k;
+    while ((k = history_peek(&c, &p)) != 0) {
+        assert_true(n + k <= cap);
+        assert_true(p >= c.buf && p + k <= c.buf + c.size);
+        memcpy(out + n, p, k);
+        n += k;
+        history_consume(&c, k);
+        pieces++;
+    }
+    assert_true(pieces <= 2);
+    assert_int_equal(n, history_pending(h));
+    return n;
 }
 
-static void replay(const struct history *h, struct sink_rec *s)
+static void expect_unsent(const struct history *h, const char *s)
 {
-    memset(s, 0, sizeof(*s));
-    history_replay(h, sink, s);
-    assert_true(s->pieces <= 2);
+    uint8_t got[512];
+    size_t n = unsent(h, got, sizeof(got));
+    assert_int_equal(n, strlen(s));
+    assert_memory_equal(got, s, n);
+}
+
+/* Mark n of the pending bytes sent, the way the console does (peek, then consume). */
+static void send_n(struct history *h, uint32_t n)
+{
+    while (n) {
+        const uint8_t *p;
+        uint32_t k = history_peek(h, &p);
+        assert_true(k > 0);
+        k = MIN(k, n);
+        history_consume(h, k);
+        n -= k;
+    }
 }
 
 static void test_history_small_write(void **state)
@@ -138,76 +161,48 @@ static void test_history_small_write(void **state)
     (void)state;
     uint8_t mem[16];
     struct history h;
-    struct sink_rec s;
+    const uint8_t *p = NULL;
     history_init(&h, mem, sizeof(mem));
-    assert_int_equal(history_held(&h), 0);
+    assert_int_equal(history_pending(&h), 0);
     assert_int_equal(history_dropped(&h), 0);
-    replay(&h, &s);
-    assert_int_equal(s.pieces, 0);
-    history_write(&h, (const uint8_t *)"hello", 5);
-    history_write(&h, (const uint8_t *)"", 0);
-    assert_int_equal(history_held(&h), 5);
+    assert_int_equal(history_room(&h), 16);
+    assert_int_equal(history_peek(&h, &p), 0);
+    history_write(&h, B("hello"), 5);
+    history_write(&h, B(""), 0);
+    assert_int_equal(history_pending(&h), 5);
+    assert_int_equal(history_room(&h), 11);
     assert_int_equal(history_dropped(&h), 0);
-    replay(&h, &s);
-    assert_int_equal(s.pieces, 1);
-    assert_int_equal(s.len, 5);
-    assert_memory_equal(s.buf, "hello", 5);
+    assert_int_equal(history_peek(&h, &p), 5);
+    assert_ptr_equal(p, mem);
+    assert_memory_equal(p, "hello", 5);
+    expect_unsent(&h, "hello");
 }
 
-static void test_history_write_larger_than_size(void **state)
+static void test_history_write_overwrites(void **state)
 {
     (void)state;
     uint8_t mem[8];
     struct history h;
-    struct sink_rec s;
     history_init(&h, mem, sizeof(mem));
-    history_write(&h, (const uint8_t *)"0123456789abcdefXYZ", 19);
-    assert_int_equal(history_held(&h), 8);
+    history_write(&h, B("0123456789abcdefXYZ"), 19);
+    assert_int_equal(history_pending(&h), 8);
+    assert_int_equal(history_room(&h), 0);
     assert_int_equal(history_dropped(&h), 11);
-    replay(&h, &s);
-    assert_int_equal(s.len, 8);
-    assert_memory_equal(s.buf, "bcdefXYZ", 8);
+    expect_unsent(&h, "bcdefXYZ");
     /* again, from a position in the middle of the ring */
     uint8_t big[91];
     memset(big, 'A', 83);
     memcpy(big + 83, "abcdefgh", 8);
     history_write(&h, big, sizeof(big));
     assert_int_equal(history_dropped(&h), 11 + 8 + 83);
-    replay(&h, &s);
-    assert_int_equal(s.len, 8);
-    assert_memory_equal(s.buf, "abcdefgh", 8);
-}
-
-static void test_history_exact_wrap(void **state)
-{
-    (void)state;
-    uint8_t mem[8];
-    struct history h;
-    struct sink_rec s;
-    history_init(&h, mem, sizeof(mem));
-    history_write(&h, (const uint8_t *)"abcd", 4);
-    history_write(&h, (const uint8_t *)"efgh", 4); /* fills exactly */
-    assert_int_equal(history_held(&h), 8);
-    assert_int_equal(history_dropped(&h), 0);
-    replay(&h, &s);
-    assert_int_equal(s.pieces, 1);
-    assert_memory_equal(s.buf, "abcdefgh", 8);
-    history_write(&h, (const uint8_t *)"ijk", 3); /* overwrites abc */
-    assert_int_equal(history_held(&h), 8);
-    assert_int_equal(history_dropped(&h), 3);
-    replay(&h, &s);
-    assert_int_equal(s.len, 8);
-    assert_int_equal(s.pieces, 2);
-    assert_memory_equal(s.buf, "defghijk", 8);
-    history_write(&h, (const uint8_t *)"lmnop", 5); /* ends exactly at the ring end */
-    assert_int_equal(history_dropped(&h), 8);
-    replay(&h, &s);
-    assert_int_equal(s.pieces, 1);
-    assert_memory_equal(s.buf, "ijklmnop", 8);
-    history_write(&h, (const uint8_t *)"12345678", 8); /* a whole ring from position 0 */
-    assert_int_equal(history_dropped(&h), 16);
-    replay(&h, &s);
-    assert_memory_equal(s.buf, "12345678", 8);
+    expect_unsent(&h, "abcdefgh");
+    /* exactly one ring's worth, then one more byte */
+    history_write(&h, B("12345678"), 8);
+    assert_int_equal(history_dropped(&h), 11 + 8 + 83 + 8);
+    expect_unsent(&h, "12345678");
+    history_write(&h, B("9"), 1);
+    assert_int_equal(history_dropped(&h), 11 + 8 + 83 + 8 + 1);
+    expect_unsent(&h, "23456789");
 }
 
 static void test_history_write_wrapping_in_one_call(void **state)
@@ -215,80 +210,347 @@ static void test_history_write_wrapping_in_one_call(void **state)
     (void)state;
     uint8_t mem[8];
     struct history h;
-    struct sink_rec s;
     history_init(&h, mem, sizeof(mem));
-    history_write(&h, (const uint8_t *)"abcdef", 6);
-    history_write(&h, (const uint8_t *)"ghijk", 5); /* 2 at the end, 3 at the start */
+    history_write(&h, B("abcdef"), 6);
+    history_write(&h, B("ghijk"), 5); /* 2 at the end, 3 at the start */
     assert_int_equal(history_dropped(&h), 3);
-    replay(&h, &s);
-    assert_int_equal(s.len, 8);
-    assert_memory_equal(s.buf, "defghijk", 8);
+    assert_memory_equal(mem, "ijkdefgh", 8); /* the ring itself */
+    expect_unsent(&h, "defghijk");
 }
 
-static void test_history_clear(void **state)
+/* Only unsent bytes that are overwritten count as dropped. */
+static void test_history_dropped_counts_unsent_only(void **state)
 {
     (void)state;
     uint8_t mem[8];
     struct history h;
-    struct sink_rec s;
     history_init(&h, mem, sizeof(mem));
-    history_write(&h, (const uint8_t *)"0123456789", 10);
-    history_clear(&h);
-    assert_int_equal(history_held(&h), 0);
+    history_write(&h, B("abcdefgh"), 8);
+    send_n(&h, 8);
+    assert_int_equal(history_pending(&h), 0);
+    assert_int_equal(history_room(&h), 8);
+    history_write(&h, B("ijkl"), 4); /* overwrites sent bytes only */
     assert_int_equal(history_dropped(&h), 0);
-    replay(&h, &s);
-    assert_int_equal(s.pieces, 0);
-    history_write(&h, (const uint8_t *)"xy", 2);
-    replay(&h, &s);
-    assert_int_equal(s.len, 2);
-    assert_memory_equal(s.buf, "xy", 2);
+    assert_int_equal(history_pending(&h), 4);
+    assert_int_equal(history_room(&h), 4);
+    history_write(&h, B("mnopqrstuv"), 10); /* written 22: oldest held 14, sent 8 */
+    assert_int_equal(history_dropped(&h), 6);
+    assert_int_equal(history_pending(&h), 8);
+    expect_unsent(&h, "opqrstuv");
+    /* sending from an overrun ring starts at the oldest held byte: the loss is not counted
+     * twice and is no longer reported once passed */
+    send_n(&h, 3);
     assert_int_equal(history_dropped(&h), 0);
+    expect_unsent(&h, "rstuv");
+}
+
+static void test_history_lossless_and_room(void **state)
+{
+    (void)state;
+    uint8_t mem[8];
+    struct history h;
+    history_init(&h, mem, sizeof(mem));
+    assert_int_equal(history_write_lossless(&h, B("abcde"), 5), 5);
+    assert_int_equal(history_room(&h), 3);
+    assert_int_equal(history_write_lossless(&h, B("fghij"), 5), 3); /* "fgh" */
+    assert_int_equal(history_room(&h), 0);
+    assert_int_equal(history_write_lossless(&h, B("x"), 1), 0);
+    assert_int_equal(history_write_lossless(&h, B(""), 0), 0);
+    assert_int_equal(history_pending(&h), 8);
+    assert_int_equal(history_dropped(&h), 0);
+    expect_unsent(&h, "abcdefgh");
+    send_n(&h, 3);
+    assert_int_equal(history_room(&h), 3);
+    assert_int_equal(history_write_lossless(&h, B("ijkl"), 4), 3); /* wraps: "ijk" */
+    assert_int_equal(history_dropped(&h), 0);
+    expect_unsent(&h, "defghijk");
+    send_n(&h, 8);
+    assert_int_equal(history_room(&h), 8);
+    assert_int_equal(history_write_lossless(&h, B("0123456789"), 10), 8);
+    expect_unsent(&h, "01234567");
+    assert_int_equal(history_dropped(&h), 0);
+}
+
+/* An overwriting write after an overrun, then a lossless one: room counts from the oldest held
+ * byte, never from bytes already lost. */
+static void test_history_room_after_overrun(void **state)
+{
+    (void)state;
+    uint8_t mem[8];
+    struct history h;
+    history_init(&h, mem, sizeof(mem));
+    history_write(&h, B("0123456789AB"), 12);
+    assert_int_equal(history_room(&h), 0);
+    assert_int_equal(history_write_lossless(&h, B("z"), 1), 0);
+    send_n(&h, 5); /* "45678" */
+    assert_int_equal(history_room(&h), 5);
+    assert_int_equal(history_dropped(&h), 0);
+    assert_int_equal(history_write_lossless(&h, B("CDEFGH"), 6), 5);
+    expect_unsent(&h, "9ABCDEFG");
+}
+
+static void test_history_resync_line_boundary(void **state)
+{
+    (void)state;
+    uint8_t mem[16];
+    struct history h;
+    /* 22 bytes into 16: held "6789\nabcdefgh\nXY"; lost 6, then the partial "6789\n" */
+    history_init(&h, mem, sizeof(mem));
+    history_write(&h, B("0123456789\nabcdefgh\nXY"), 22);
+    assert_int_equal(history_dropped(&h), 6);
+    assert_int_equal(history_resync(&h), 11);
+    assert_int_equal(history_dropped(&h), 0);
+    expect_unsent(&h, "abcdefgh\nXY");
+    /* no further loss: nothing given up, the partial "XY" stays */
+    assert_int_equal(history_resync(&h), 0);
+    expect_unsent(&h, "abcdefgh\nXY");
+
+    /* the count is from what was sent: 3 bytes already shown are not counted again */
+    history_init(&h, mem, sizeof(mem));
+    history_write(&h, B("012"), 3);
+    send_n(&h, 3);
+    history_write(&h, B("3456789\nabcdefgh\nXY"), 19);
+    assert_int_equal(history_dropped(&h), 3);
+    assert_int_equal(history_resync(&h), 8);
+    expect_unsent(&h, "abcdefgh\nXY");
+
+    /* no newline among the held bytes: only the lost bytes are given up */
+    history_init(&h, mem, 8);
+    history_write(&h, B("abcdefghijklmnopqrst"), 20);
+    assert_int_equal(history_resync(&h), 12);
+    expect_unsent(&h, "mnopqrst");
+
+    /* the newline is the oldest held byte: it ends the lost line */
+    history_init(&h, mem, 8);
+    history_write(&h, B("abcd\nefghijk"), 12);
+    assert_int_equal(history_resync(&h), 5);
+    expect_unsent(&h, "efghijk");
+
+    /* the newline is the newest byte: everything held is the end of a lost line */
+    history_init(&h, mem, 8);
+    history_write(&h, B("abcdefghijk\n"), 12);
+    assert_int_equal(history_resync(&h), 12);
+    assert_int_equal(history_pending(&h), 0);
+    assert_int_equal(history_room(&h), 8);
+
+    /* the newline wraps round the end of the ring */
+    history_init(&h, mem, 8);
+    history_write(&h, B("abcdef"), 6);
+    send_n(&h, 6);
+    history_write(&h, B("ghijklm\nop"), 10); /* oldest held 8 = 'i', '\n' at 13 */
+    assert_int_equal(history_dropped(&h), 2);
+    assert_int_equal(history_resync(&h), 8);
+    expect_unsent(&h, "op");
+
+    /* nothing lost, a partial line pending: resync gives up nothing */
+    history_init(&h, mem, 8);
+    history_write(&h, B("ab\ncd"), 5);
+    assert_int_equal(history_resync(&h), 0);
+    expect_unsent(&h, "ab\ncd");
+}
+
+static void test_history_peek_consume_across_wrap(void **state)
+{
+    (void)state;
+    uint8_t mem[8];
+    struct history h;
+    const uint8_t *p;
+    history_init(&h, mem, sizeof(mem));
+    history_write(&h, B("abcdef"), 6);
+    send_n(&h, 6);
+    history_write(&h, B("ghijk"), 5); /* "gh" at 6..7, "ijk" at 0..2 */
+    assert_int_equal(history_peek(&h, &p), 2);
+    assert_ptr_equal(p, mem + 6);
+    assert_memory_equal(p, "gh", 2);
+    history_consume(&h, 1);
+    assert_int_equal(history_peek(&h, &p), 1);
+    assert_ptr_equal(p, mem + 7);
+    assert_int_equal(*p, 'h');
+    history_consume(&h, 1);
+    assert_int_equal(history_pending(&h), 3);
+    assert_int_equal(history_peek(&h, &p), 3);
+    assert_ptr_equal(p, mem);
+    assert_memory_equal(p, "ijk", 3);
+    history_consume(&h, 2);
+    assert_int_equal(history_peek(&h, &p), 1);
+    assert_int_equal(*p, 'k');
+    history_consume(&h, 1);
+    assert_int_equal(history_peek(&h, &p), 0);
+    assert_int_equal(history_pending(&h), 0);
+    assert_int_equal(history_room(&h), 8);
+
+    /* overrun: peek starts at the oldest held byte without a resync */
+    history_write(&h, B("0123456789"), 10); /* written 21: oldest 13 = '2' at 5 */
+    assert_int_equal(history_dropped(&h), 2);
+    assert_int_equal(history_peek(&h, &p), 3);
+    assert_ptr_equal(p, mem + 5);
+    assert_memory_equal(p, "234", 3);
+    history_consume(&h, 3);
+    assert_int_equal(history_dropped(&h), 0);
+    assert_int_equal(history_peek(&h, &p), 5);
+    assert_ptr_equal(p, mem);
+    assert_memory_equal(p, "56789", 5);
+}
+
+static void test_history_forget(void **state)
+{
+    (void)state;
+    uint8_t mem[8];
+    struct history h;
+    history_init(&h, mem, sizeof(mem));
+    history_write(&h, B("0123456789"), 10);
+    assert_int_equal(history_dropped(&h), 2);
+    history_forget(&h);
+    assert_int_equal(history_pending(&h), 0);
+    assert_int_equal(history_dropped(&h), 0);
+    assert_int_equal(history_room(&h), 8);
+    assert_int_equal(history_resync(&h), 0); /* the loss went with the rest */
+    expect_unsent(&h, "");
+    history_write(&h, B("xy"), 2);
+    expect_unsent(&h, "xy");
+    assert_int_equal(history_dropped(&h), 0);
+    assert_int_equal(history_room(&h), 6);
 }
 
 static void test_history_zero_size(void **state)
 {
     (void)state;
     struct history h;
-    struct sink_rec s;
+    const uint8_t *p;
     history_init(&h, NULL, 0);
-    history_write(&h, (const uint8_t *)"abc", 3);
-    assert_int_equal(history_held(&h), 0);
-    replay(&h, &s);
-    assert_int_equal(s.pieces, 0);
+    assert_int_equal(history_room(&h), 0);
+    assert_int_equal(history_pending(&h), 0);
+    assert_int_equal(history_dropped(&h), 0);
+    history_write(&h, B("abc"), 3);
+    assert_int_equal(history_pending(&h), 0);
+    assert_int_equal(history_room(&h), 0);
+    assert_int_equal(history_dropped(&h), 3);
+    assert_int_equal(history_peek(&h, &p), 0);
+    assert_int_equal(history_write_lossless(&h, B("de"), 2), 0);
+    assert_int_equal(history_dropped(&h), 3);
+    assert_int_equal(history_resync(&h), 3);
+    assert_int_equal(history_dropped(&h), 0);
+    assert_int_equal(history_resync(&h), 0);
+    history_write(&h, B("\nfg"), 3);
+    assert_int_equal(history_dropped(&h), 3);
+    history_forget(&h);
+    assert_int_equal(history_dropped(&h), 0);
+    assert_int_equal(history_peek(&h, &p), 0);
 }
 
-/* Against a model that keeps every byte: replay == last min(total, size) bytes, dropped exact. */
+/*
+ * Randomized, against a reference that keeps every byte ever written (what a few lines of Python
+ * would do with a list): held = the last min(written, size) bytes; sent only moves forward.
+ */
+struct href {
+    uint8_t *all;
+    uint64_t written, sent;
+    uint32_t size;
+};
+
+static uint64_t href_oldest(const struct href *r)
+{
+    return r->written > r->size ? r->written - r->size : 0;
+}
+
+static uint64_t href_from(const struct href *r)
+{
+    return MAX(r->sent, href_oldest(r));
+}
+
+static uint64_t href_pending(const struct href *r)
+{
+    return r->written - href_from(r);
+}
+
+static uint64_t href_dropped(const struct href *r)
+{
+    uint64_t o = href_oldest(r);
+    return o > r->sent ? o - r->sent : 0;
+}
+
+static uint64_t href_resync(struct href *r)
+{
+    uint64_t o = href_oldest(r), from = r->sent;
+    if (o <= r->sent)
+        return 0;
+    uint64_t start = o;
+    for (uint64_t i = o; i < r->written; i++)
+        if (r->all[i] == '\n') {
+            start = i + 1;
+            break;
+        }
+    r->sent = start;
+    return start - from;
+}
+
+static void href_check(const struct history *h, const struct href *r)
+{
+    assert_int_equal(history_pending(h), href_pending(r));
+    assert_int_equal(history_dropped(h), href_dropped(r));
+    assert_int_equal(history_room(h), r->size - href_pending(r));
+    const uint8_t *p;
+    uint32_t k = history_peek(h, &p);
+    uint64_t from = href_from(r);
+    if (!href_pending(r)) {
+        assert_int_equal(k, 0);
+        return;
+    }
+    /* contiguous from the oldest unsent byte to the newest or to the end of the ring */
+    uint64_t expect = MIN(href_pending(r), (uint64_t)(r->size - from % r->size));
+    assert_int_equal(k, expect);
+    assert_memory_equal(p, r->all + from, k);
+}
+
 static void test_history_model(void **state)
 {
     (void)state;
-    static const uint32_t sizes[] = {1, 7, 16, 100};
-    uint8_t *all = malloc(2000 * 256);
-    assert_non_null(all);
+    static const uint32_t sizes[] = {1, 2, 7, 16, 100, 256};
+    enum { OPS = 4000 };
     for (size_t si = 0; si < ARRAY_SIZE(sizes); si++) {
         uint32_t size = sizes[si];
-        uint8_t mem[100];
+        uint8_t *mem = malloc(size);
+        struct href r = {.all = malloc((size_t)OPS * (2 * size + 3)), .size = size};
+        assert_non_null(mem);
+        assert_non_null(r.all);
         struct history h;
-        struct sink_rec s;
-        size_t total = 0;
-        rng_state = 12345 + size;
         history_init(&h, mem, size);
-        for (int op = 0; op < 2000; op++) {
-            size_t len = rng() % (2 * size + 3);
-            uint8_t chunk[256];
-            for (size_t i = 0; i < len; i++)
-                chunk[i] = (uint8_t)(total + i);
-            history_write(&h, chunk, len);
-            memcpy(all + total, chunk, len);
-            total += len;
-            size_t held = total < size ? total : size;
-            assert_int_equal(history_held(&h), held);
-            assert_int_equal(history_dropped(&h), total - held);
-            replay(&h, &s);
-            assert_int_equal(s.len, held);
-            assert_memory_equal(s.buf, all + total - held, held);
+        rng_state = 12345 + size;
+        for (int op = 0; op < OPS; op++) {
+            uint32_t what = rng() % 16;
+            if (what < 10) { /* write, overwriting or lossless */
+                size_t len = rng() % (2 * size + 3);
+                uint8_t chunk[2 * 256 + 3];
+                for (size_t i = 0; i < len; i++)
+                    chunk[i] = rng() % 5 == 0 ? '\n' : (uint8_t)('a' + (r.written + i) % 26);
+                if (what < 5) {
+                    history_write(&h, chunk, len);
+                    memcpy(r.all + r.written, chunk, len);
+                    r.written += len;
+                } else {
+                    size_t want = MIN((uint64_t)len, size - href_pending(&r));
+                    assert_int_equal(history_write_lossless(&h, chunk, len), want);
+                    memcpy(r.all + r.written, chunk, want);
+                    r.written += want;
+                }
+            } else if (what < 14) { /* send part of what is pending */
+                uint64_t pend = href_pending(&r);
+                uint32_t n = pend ? (uint32_t)(rng() % (pend + 1)) : 0;
+                uint64_t from = href_from(&r);
+                send_n(&h, n);
+                if (n) /* consuming moves past lost bytes; sending nothing changes nothing */
+                    r.sent = from + n;
+            } else if (what == 14) {
+                assert_int_equal(history_resync(&h), href_resync(&r));
+            } else {
+                history_forget(&h);
+                r.sent = r.written;
+            }
+            href_check(&h, &r);
         }
+        free(r.all);
+        free(mem);
     }
-    free(all);
 }
 
 /* ---- tagline ----------------------------------------------------------------------------- */
@@ -543,10 +805,14 @@ int main(void)
         T(test_escape_custom_key),
         T(test_escape_init_resets_armed),
         T(test_history_small_write),
-        T(test_history_write_larger_than_size),
-        T(test_history_exact_wrap),
+        T(test_history_write_overwrites),
         T(test_history_write_wrapping_in_one_call),
-        T(test_history_clear),
+        T(test_history_dropped_counts_unsent_only),
+        T(test_history_lossless_and_room),
+        T(test_history_room_after_overrun),
+        T(test_history_resync_line_boundary),
+        T(test_history_peek_consume_across_wrap),
+        T(test_history_forget),
         T(test_history_zero_size),
         T(test_history_model),
         T(test_tagline_complete_lines),

@@ -18,9 +18,14 @@
 #define ST_LIVE (ST_SETUP | VIRTIO_STATUS_DRIVER_OK)
 
 struct rec {
-    uint8_t out[16384];
+    uint8_t out[(1 << 20) + 65536]; /* the biggest chain the fixture's RAM holds, and more */
     size_t out_len;
     int output_calls;
+    size_t max_call;   /* the longest single output() */
+    size_t room;       /* bytes output() still accepts when may_wait (SIZE_MAX: no limit) */
+    int refused_calls; /* output() calls that took less than offered */
+    int nowait_calls;  /* output() calls with may_wait false */
+    int tx_later_calls;
     bool irq_level;
     int irq_calls;
     int faults;
@@ -35,13 +40,30 @@ struct ct {
     struct rec h;
 };
 
-static void h_output(void *ctx, const uint8_t *buf, size_t len)
+static size_t h_output(void *ctx, const uint8_t *buf, size_t len, bool may_wait)
 {
     struct rec *h = ctx;
-    assert_true(h->out_len + len <= sizeof(h->out));
-    memcpy(h->out + h->out_len, buf, len);
-    h->out_len += len;
+    size_t n = len;
+    if (may_wait && h->room != SIZE_MAX) {
+        n = MIN(len, h->room);
+        h->room -= n;
+    }
+    if (!may_wait)
+        h->nowait_calls++;
+    if (n < len)
+        h->refused_calls++;
+    assert_true(h->out_len + n <= sizeof(h->out));
+    memcpy(h->out + h->out_len, buf, n);
+    h->out_len += n;
     h->output_calls++;
+    h->max_call = MAX(h->max_call, len);
+    return n;
+}
+
+static void h_tx_later(void *ctx)
+{
+    struct rec *h = ctx;
+    h->tx_later_calls++;
 }
 
 static void h_set_irq(void *ctx, bool level)
@@ -66,6 +88,7 @@ static void h_input_space(void *ctx)
 
 static const struct vcon_host host = {
     .output = h_output,
+    .tx_later = h_tx_later,
     .set_irq = h_set_irq,
     .fault = h_fault,
     .input_space = h_input_space,
@@ -81,6 +104,7 @@ static int setup(void **state)
     t->c = malloc(sizeof(*t->c));
     assert_non_null(t->c);
     memset(t->c, 0xcc, sizeof(*t->c)); /* vcon_init must not rely on zeroed memory */
+    t->h.room = SIZE_MAX;
     vcon_init(t->c, &t->ram->mem, COLS, ROWS, &host, &t->h);
     *state = t;
     return 0;
@@ -259,6 +283,7 @@ static void test_emerg_write_before_setup(void **state)
     vmmio_fail(D(t), "test");
     assert_true(vmmio_write(D(t), RF_REG_CONFIG + 8, 1, '\n'));
     assert_output(t, "ABCDE\n");
+    assert_int_equal(t->h.nowait_calls, 6); /* emergency writes never wait */
 }
 
 static void test_driver_ok_with_size_raises_config_irq(void **state)
@@ -296,6 +321,8 @@ static void test_tx_single(void **state)
     assert_output(t, "hello");
     assert_int_equal(rf_used_idx(&t->tx), 1);
     rf_expect_used(&t->tx, 3, 0);
+    assert_int_equal(t->h.nowait_calls, 0); /* virtio TX may wait */
+    assert_int_equal(t->h.tx_later_calls, 0);
     /* Completed inside the notify trap: no used-buffer interrupt (see tx_process). */
     assert_int_equal(int_status(t), 0);
     assert_false(t->h.irq_level);
@@ -706,6 +733,267 @@ static void test_rx_malformed_completion_notifies(void **state)
     assert_int_equal(int_status(t), VIRTIO_INT_CONFIG | VIRTIO_INT_VRING);
 }
 
+/* ---- transmit: the per-exit budget, a full host, resume --------------------------------- */
+
+#define BQN 128 /* a transmit ring big enough for long chains and many small ones */
+#define BIG_SEGS 16
+/* The fixture has 1 MiB of guest RAM with the rings below RF_BUF_OFF: 16 x 64 KiB does not fit,
+ * 16 x 60 KiB fills the rest of it exactly (the last byte of RAM included). */
+#define BIG_SEG_LEN ((uint32_t)((RF_RAM_SIZE - RF_BUF_OFF) / BIG_SEGS))
+#define CHAINS_PER_EXIT (VCON_TX_BUDGET / VCON_TX_CHAIN_COST)
+
+_Static_assert(BIG_SEG_LEN >= 0xf000, "each segment is far bigger than one exit's budget");
+
+static void drv_up_bq(struct ct *t)
+{
+    rf_ring_init(&t->tx, t->ram, BQN, RF_Q1_OFF);
+    drv_up(t, FEAT_NOSIZE);
+}
+
+/* Pseudo-random bytes, so that a byte lost, repeated or reordered shows. */
+static void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1664525u + 1013904223u;
+        p[i] = (uint8_t)(x >> 24);
+    }
+}
+
+/* One chain of nseg device-readable descriptors (first, first+1, ...), segment i of len[i]
+ * bytes, the segments back to back in guest memory from ipa; made available, not notified. */
+static void chain_put(struct ct *t, uint16_t first, uint16_t nseg, const uint32_t *len,
+                      uint64_t ipa)
+{
+    for (uint16_t i = 0; i < nseg; i++) {
+        bool last = i == nseg - 1;
+        rf_desc(&t->tx, (uint16_t)(first + i), ipa, len[i], last ? 0 : VRING_DESC_F_NEXT,
+                last ? 0 : (uint16_t)(first + i + 1));
+        ipa += len[i];
+    }
+    rf_avail_add(&t->tx, first);
+}
+
+static void test_tx_budget_big_chain(void **state)
+{
+    struct ct *t = *state;
+    drv_up_bq(t);
+    uint32_t lens[BIG_SEGS];
+    for (int i = 0; i < BIG_SEGS; i++)
+        lens[i] = BIG_SEG_LEN;
+    const size_t total = (size_t)BIG_SEGS * BIG_SEG_LEN;
+    assert_true(TXBUF(total) == RF_RAM_END);
+    uint8_t *src = rf_hva(t->ram, TXBUF(0));
+    fill_pattern(src, total, 1);
+    chain_put(t, 0, BIG_SEGS, lens, TXBUF(0));
+
+    tx_notify(t);
+    /* one exit: at most one budget's worth, and a request to go on later */
+    assert_true(t->h.out_len > 0);
+    assert_true(t->h.out_len <= VCON_TX_BUDGET);
+    assert_int_equal(t->h.tx_later_calls, 1);
+    assert_int_equal(rf_used_idx(&t->tx), 0);
+    assert_int_equal(int_status(t), 0);
+    assert_false(t->h.irq_level);
+    assert_int_equal(t->h.refused_calls, 0);
+    assert_memory_equal(t->h.out, src, t->h.out_len);
+
+    int resumes = 0;
+    while (rf_used_idx(&t->tx) == 0) {
+        size_t before = t->h.out_len;
+        int later = t->h.tx_later_calls;
+        vcon_tx_resume(t->c);
+        resumes++;
+        assert_true(resumes <= (int)(total / (VCON_TX_BUDGET / 2)));
+        size_t moved = t->h.out_len - before;
+        assert_true(moved > 0);
+        assert_true(moved <= VCON_TX_BUDGET);
+        if (rf_used_idx(&t->tx) == 0) {
+            /* still going: exactly one more request, no interrupt yet */
+            assert_int_equal(t->h.tx_later_calls, later + 1);
+            assert_int_equal(int_status(t), 0);
+        }
+    }
+    assert_true(resumes >= (int)((total - VCON_TX_BUDGET) / VCON_TX_BUDGET));
+    assert_int_equal(t->h.out_len, total);
+    assert_memory_equal(t->h.out, src, total); /* in order, nothing lost or repeated */
+    assert_int_equal(rf_used_idx(&t->tx), 1);
+    rf_expect_used(&t->tx, 0, 0);
+    /* completed outside the notify trap: the driver needs the used-buffer interrupt */
+    assert_int_equal(int_status(t), VIRTIO_INT_VRING);
+    assert_true(t->h.irq_level);
+    assert_int_equal(t->h.faults, 0);
+    assert_int_equal(t->h.nowait_calls, 0);
+    ack_all(t);
+
+    /* nothing left: a resume does nothing and asks for nothing */
+    int later = t->h.tx_later_calls;
+    vcon_tx_resume(t->c);
+    assert_int_equal(t->h.out_len, total);
+    assert_int_equal(t->h.tx_later_calls, later);
+    assert_int_equal(int_status(t), 0);
+}
+
+static void test_tx_short_chains_in_notify_no_interrupt(void **state)
+{
+    struct ct *t = *state;
+    drv_up_bq(t);
+    tx_put(t, 0, TXBUF(0), "one ");
+    uint32_t lens[3] = {5, 1000, 7};
+    uint8_t *src = rf_hva(t->ram, TXBUF(0x100));
+    fill_pattern(src, 1012, 2);
+    chain_put(t, 1, 3, lens, TXBUF(0x100));
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, 4 + 1012);
+    assert_memory_equal(t->h.out, "one ", 4);
+    assert_memory_equal(t->h.out + 4, src, 1012);
+    rf_expect_used(&t->tx, 0, 0);
+    rf_expect_used(&t->tx, 1, 0);
+    assert_int_equal(rf_used_idx(&t->tx), 2);
+    assert_int_equal(int_status(t), 0);
+    assert_false(t->h.irq_level);
+    assert_int_equal(t->h.tx_later_calls, 0);
+    /* and a resume with nothing to do neither sends nor interrupts */
+    vcon_tx_resume(t->c);
+    assert_int_equal(t->h.out_len, 4 + 1012);
+    assert_int_equal(int_status(t), 0);
+    assert_int_equal(t->h.tx_later_calls, 0);
+}
+
+static void test_tx_host_full_stops_then_resumes_exactly(void **state)
+{
+    struct ct *t = *state;
+    drv_up_bq(t);
+    uint32_t lens[3] = {1000, 1500, 700};
+    uint8_t *src = rf_hva(t->ram, TXBUF(0));
+    fill_pattern(src, 3200 + 6, 3);
+    chain_put(t, 0, 3, lens, TXBUF(0));
+    memcpy(src + 3200, "after!", 6);
+    rf_desc(&t->tx, 3, TXBUF(3200), 6, 0, 0); /* a second chain behind it */
+    rf_avail_add(&t->tx, 3);
+
+    t->h.room = 1234; /* mid second segment */
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, 1234);
+    assert_memory_equal(t->h.out, src, 1234);
+    assert_true(t->h.refused_calls >= 1);
+    assert_int_equal(t->h.tx_later_calls, 0); /* the host wakes us, not the budget */
+    assert_int_equal(rf_used_idx(&t->tx), 0);
+    assert_int_equal(int_status(t), 0);
+
+    /* still full: a resume and a fresh kick from the driver move nothing */
+    vcon_tx_resume(t->c);
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, 1234);
+    assert_int_equal(t->h.tx_later_calls, 0);
+    assert_int_equal(rf_used_idx(&t->tx), 0);
+
+    /* a little room: exactly that much more, from exactly where it stopped */
+    t->h.room = 1000;
+    vcon_tx_resume(t->c);
+    assert_int_equal(t->h.out_len, 2234);
+    assert_memory_equal(t->h.out, src, 2234);
+    assert_int_equal(rf_used_idx(&t->tx), 0);
+    assert_int_equal(int_status(t), 0);
+
+    /* room again: the rest, the chain completed outside the notify with an interrupt */
+    t->h.room = SIZE_MAX;
+    vcon_tx_resume(t->c);
+    assert_int_equal(t->h.out_len, 3206);
+    assert_memory_equal(t->h.out, src, 3206);
+    assert_int_equal(rf_used_idx(&t->tx), 2);
+    rf_expect_used(&t->tx, 0, 0);
+    rf_expect_used(&t->tx, 3, 0);
+    assert_int_equal(int_status(t), VIRTIO_INT_VRING);
+    assert_int_equal(t->h.tx_later_calls, 0);
+    assert_int_equal(t->h.faults, 0);
+    ack_all(t);
+
+    /* the same, finished by the driver's own kick: completed in the trap, no interrupt */
+    uint32_t l2[2] = {300, 300};
+    fill_pattern(rf_hva(t->ram, TXBUF(0x2000)), 600, 4);
+    chain_put(t, 10, 2, l2, TXBUF(0x2000));
+    t->h.room = 450;
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, 3206 + 450);
+    t->h.room = SIZE_MAX;
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, 3206 + 600);
+    assert_memory_equal(t->h.out + 3206, rf_hva(t->ram, TXBUF(0x2000)), 600);
+    rf_expect_used(&t->tx, 10, 0);
+    assert_int_equal(int_status(t), 0);
+}
+
+static void test_tx_many_tiny_chains_bounded_per_exit(void **state)
+{
+    struct ct *t = *state;
+    drv_up_bq(t);
+    enum { N = 100 };
+    _Static_assert(N > CHAINS_PER_EXIT && N < BQN, "more chains than one exit may take");
+    uint8_t expect[N];
+    for (uint16_t i = 0; i < N; i++) {
+        expect[i] = (uint8_t)(' ' + i % 90);
+        rf_buf_fill(t->ram, TXBUF(i), &expect[i], 1);
+        rf_desc(&t->tx, i, TXBUF(i), 1, 0, 0);
+        rf_avail_add(&t->tx, i);
+    }
+    tx_notify(t);
+    uint16_t done = rf_used_idx(&t->tx);
+    assert_true(done > 0);
+    assert_true(done <= CHAINS_PER_EXIT);
+    assert_int_equal(t->h.tx_later_calls, 1);
+    assert_int_equal(int_status(t), 0); /* the ones completed in the trap */
+    int exits = 1;
+    while (rf_used_idx(&t->tx) != N) {
+        uint16_t before = rf_used_idx(&t->tx);
+        vcon_tx_resume(t->c);
+        exits++;
+        uint16_t now = rf_used_idx(&t->tx);
+        assert_true(now > before);
+        assert_true(now - before <= CHAINS_PER_EXIT);
+        assert_true(exits < 10);
+    }
+    assert_true(exits >= (N + CHAINS_PER_EXIT - 1) / CHAINS_PER_EXIT);
+    for (uint16_t i = 0; i < N; i++)
+        rf_expect_used(&t->tx, i, 0);
+    assert_int_equal(t->h.out_len, N);
+    assert_memory_equal(t->h.out, expect, N);
+    assert_int_equal(int_status(t), VIRTIO_INT_VRING);
+    assert_int_equal(t->h.faults, 0);
+}
+
+static void test_tx_reset_forgets_half_sent_chain(void **state)
+{
+    struct ct *t = *state;
+    drv_up_bq(t);
+    uint32_t lens[2] = {20000, 20000};
+    fill_pattern(rf_hva(t->ram, TXBUF(0)), 40000, 5);
+    chain_put(t, 0, 2, lens, TXBUF(0));
+    tx_notify(t);
+    size_t sent = t->h.out_len;
+    assert_true(sent > 0 && sent < 40000);
+    assert_int_equal(t->h.tx_later_calls, 1);
+
+    rf_wr(D(t), RF_REG_STATUS, 0);
+    vcon_tx_resume(t->c); /* the resume that was already on its way */
+    assert_int_equal(t->h.out_len, sent);
+    assert_int_equal(int_status(t), 0);
+
+    /* a new driver, new rings: only its own bytes go out, nothing of the old chain */
+    rf_ring_init(&t->rx, t->ram, QN, RF_Q0_OFF);
+    drv_up_bq(t);
+    tx_put(t, 5, TXBUF(0x20000), "fresh");
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, sent + 5);
+    assert_memory_equal(t->h.out + sent, "fresh", 5);
+    assert_int_equal(rf_used_idx(&t->tx), 1);
+    rf_expect_used(&t->tx, 5, 0);
+    vcon_tx_resume(t->c);
+    assert_int_equal(t->h.out_len, sent + 5);
+    assert_int_equal(rf_used_idx(&t->tx), 1);
+    assert_int_equal(t->h.faults, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -736,6 +1024,11 @@ int main(void)
         T(test_rx_no_interrupt_flag),
         T(test_rx_malformed_keeps_input),
         T(test_rx_malformed_completion_notifies),
+        T(test_tx_budget_big_chain),
+        T(test_tx_short_chains_in_notify_no_interrupt),
+        T(test_tx_host_full_stops_then_resumes_exactly),
+        T(test_tx_many_tiny_chains_bounded_per_exit),
+        T(test_tx_reset_forgets_half_sent_chain),
     };
     return cmocka_run_group_tests_name("virtio_console", tests, NULL, NULL);
 }
