@@ -47,10 +47,10 @@
 static struct {
     uint64_t base;
     spinlock_t lock;
-    uint32_t imsc;       /* shadow of IMSC: RX bits owned by pl011_rx_irq, TX by pl011_tx_irq */
-    bool tx_on;          /* pl011_tx_irq(true) in force */
-    bool soft_tx;        /* a TX event raised by the timer rather than the UART, not yet taken */
-    uint32_t gen;        /* bumped by pl011_tx_irq() and every arm: older arms are void */
+    uint32_t imsc; /* shadow of IMSC: RX bits owned by pl011_rx_irq, TX by pl011_tx_irq */
+    bool tx_on;    /* pl011_tx_irq(true) in force */
+    bool soft_tx;  /* a TX event raised by the timer rather than the UART, not yet taken */
+    uint32_t gen;  /* bumped by pl011_tx_irq() and every arm: older arms are void */
     uint32_t armed_gen[MAX_CPUS];
     void (*model_irq)(void);
 #if MODEL

@@ -4,8 +4,8 @@
  * masked, so nothing here needs a lock: a slot is only touched by its CPU, in or out of PPI 26.
  */
 #include "drivers/timer.h"
-#include <stdbool.h>
 #include "arch/cpu.h"
+#include <stdbool.h>
 
 #define CNTHP_CTL_ENABLE (1u << 0)
 #define CNTHP_CTL_IMASK (1u << 1)

@@ -137,8 +137,8 @@ static int emit_tagged(struct conout *co, uint32_t id)
         return 0;
     if (room(co) < tagged_need(z))
         return -1;
-    bool continues = id == co->focus && co->live_queued && z->tq.tail == co->live_tail &&
-                     !z->tq.dropped;
+    bool continues =
+        id == co->focus && co->live_queued && z->tq.tail == co->live_tail && !z->tq.dropped;
     tagq_pop(&z->tq, line, &len, &complete);
     if (continues && co->live_len <= len) {
         /* Its start is already on the bottom line: finish it there. */

@@ -33,7 +33,7 @@ struct conout_zone {
     struct tagq tq;     /* tagged view: complete lines waiting for their turn */
     bool waiting;       /* a lossless write was cut short: wake the zone when room returns */
     uint64_t bytes_out;
-    uint64_t dropped;   /* bytes lost: history overrun, forced writes into a full ring */
+    uint64_t dropped; /* bytes lost: history overrun, forced writes into a full ring */
 };
 
 struct conout_uart {
@@ -49,14 +49,14 @@ struct conout {
     uint32_t nzones;
     uint32_t focus;
     bool tagged;
-    bool at_line_start; /* the stream entering the ring is at column 0 */
-    bool tx_on;         /* transmit interrupt enabled: the UART will call conout_pump */
-    uint32_t rr;        /* tagged view: the zone whose line goes next */
-    bool live_shown;    /* tagged view: "[focus] <partial line>" is the bottom line */
-    uint32_t live_len;  /* ... with this many bytes of the partial line */
-    bool live_queued;   /* ... and that partial line has since completed: it is at the head
-                         * of the focused zone's queue, live_len of it already shown */
-    uint32_t live_tail; /* ... at this queue position (a full queue may have dropped it) */
+    bool at_line_start;  /* the stream entering the ring is at column 0 */
+    bool tx_on;          /* transmit interrupt enabled: the UART will call conout_pump */
+    uint32_t rr;         /* tagged view: the zone whose line goes next */
+    bool live_shown;     /* tagged view: "[focus] <partial line>" is the bottom line */
+    uint32_t live_len;   /* ... with this many bytes of the partial line */
+    bool live_queued;    /* ... and that partial line has since completed: it is at the head
+                          * of the focused zone's queue, live_len of it already shown */
+    uint32_t live_tail;  /* ... at this queue position (a full queue may have dropped it) */
     uint64_t hv_dropped; /* hypervisor lines that found the ring full, not yet reported */
     const struct conout_uart *uart;
     void (*wake)(void *ctx, uint32_t zone); /* a waiting zone may write again */

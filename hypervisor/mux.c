@@ -19,7 +19,6 @@
 
 enum pending_action { ACT_NONE, ACT_RESTART, ACT_POWEROFF };
 
-
 static struct {
     spinlock_t lock;
     struct conout co;
@@ -27,7 +26,7 @@ static struct {
     struct escape esc;
     bool started;
     struct kbd kbd;
-    bool off_noted;        /* "zone is off" said once per focus */
+    bool off_noted; /* "zone is off" said once per focus */
 } mux;
 
 static size_t uart_fill(const uint8_t *buf, size_t len)
@@ -280,8 +279,8 @@ static uint32_t deliver(uint8_t b)
     if (!zone_takes_input(z)) {
         z->mux.dropped_input++;
         if (!mux.off_noted)
-            hv_printf_locked("%s is %s: input discarded (counted in the zone list)",
-                             z->cfg->name, zone_state_str(z));
+            hv_printf_locked("%s is %s: input discarded (counted in the zone list)", z->cfg->name,
+                             zone_state_str(z));
         mux.off_noted = true;
         return 0;
     }
@@ -336,10 +335,12 @@ static void go_deaf_note(bool on_break)
     const char *name = focused()->cfg->name;
     if (on_break)
         hv_printf_locked("BREAK: %s's input is full; discarding its keys (counted in the zone "
-                         "list) until it reads again", name);
+                         "list) until it reads again",
+                         name);
     else
         hv_printf_locked("%s has taken no input for %u ms: discarding its keys (counted in the "
-                         "zone list) until it reads again", name, platform.input_deaf_ms);
+                         "zone list) until it reads again",
+                         name, platform.input_deaf_ms);
 }
 
 /* Timer: has the throttled zone read nothing for input_deaf_ms? Then stop waiting for it. */
@@ -383,8 +384,7 @@ void mux_uart_irq(void)
 void mux_input_space(struct zone *z)
 {
     spin_lock(&mux.lock);
-    if (mux.kbd.state != KBD_FLOWING &&
-        (z->id == mux.co.focus || !zone_takes_input(focused()))) {
+    if (mux.kbd.state != KBD_FLOWING && (z->id == mux.co.focus || !zone_takes_input(focused()))) {
         if (kbd_zone_read(&mux.kbd, counter_now()) == KBD_DEAF)
             hv_printf_locked("%s reads input again", z->cfg->name);
         pl011_rx_irq(true);

@@ -14,7 +14,7 @@ struct tagq {
     uint8_t buf[TAGQ_SIZE];
     uint32_t head, tail; /* byte positions, free-running */
     uint32_t lines;
-    uint64_t dropped;    /* lines dropped since the view last said so */
+    uint64_t dropped; /* lines dropped since the view last said so */
     uint64_t dropped_total;
 };
 

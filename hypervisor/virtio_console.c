@@ -147,7 +147,7 @@ static void tx_process(struct vcon *c, bool in_notify)
             enum vq_err err = vq_pop(vq, c->mmio.mem, VQ_DIR_READ, &c->tx_chain, &head_valid);
             if (err) {
                 if (head_valid)
-                    vq_push(vq, c->tx_chain.head, 0); /* keeps a busy-waiting driver going */
+                    vq_push(vq, c->tx_chain.head, 0);  /* keeps a busy-waiting driver going */
                 vmmio_fail(&c->mmio, vq_err_str(err)); /* raises the configuration interrupt */
                 return;
             }
@@ -272,8 +272,8 @@ void vcon_init(struct vcon *c, const struct guest_mem *mem, uint16_t cols, uint1
     c->mmio.priv = c;
     c->mmio.mem = mem;
     c->mmio.device_id = VIRTIO_ID_CONSOLE;
-    c->mmio.device_features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_CONSOLE_F_SIZE) |
-                              BIT(VIRTIO_CONSOLE_F_EMERG_WRITE);
+    c->mmio.device_features =
+        BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_CONSOLE_F_SIZE) | BIT(VIRTIO_CONSOLE_F_EMERG_WRITE);
     c->mmio.nqueues = 2;
     c->mmio.queue_num_max = VQ_MAX_SIZE;
     vmmio_init(&c->mmio);

@@ -42,8 +42,8 @@ struct vcon {
     uint16_t cols, rows;
     /* Single-producer (multiplexer) single-consumer (device) ring of held input. */
     uint8_t in_buf[VCON_INBUF];
-    uint32_t in_head; /* written by the producer only */
-    uint32_t in_tail; /* written by the consumer only */
+    uint32_t in_head;      /* written by the producer only */
+    uint32_t in_tail;      /* written by the consumer only */
     struct vq_chain chain; /* receive scratch for the walker, too big for an EL2 stack */
     /* The transmit chain in progress: popped and checked, sent up to (seg, off). */
     struct vq_chain tx_chain;

@@ -16,10 +16,11 @@
 #define HCR_BSU_IS (1ULL << 10)
 #define HCR_TSC (1ULL << 19)
 #define HCR_RW (1ULL << 31)
-#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW)
+#define HCR_GUEST                                                                                  \
+    (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TSC | HCR_RW)
 
 #define SCTLR_EL1_RESET 0x30d00800ULL /* RES1 bits, MMU and caches off */
-#define CPTR_EL2_RES1 0x33ffULL      /* FP/SIMD not trapped */
+#define CPTR_EL2_RES1 0x33ffULL       /* FP/SIMD not trapped */
 #define SPSR_EL1H_MASKED 0x3c5ULL
 
 struct zone zones[MAX_ZONES];

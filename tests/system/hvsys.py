@@ -10,6 +10,7 @@ The pty's output processing (OPOST|ONLCR, left on by QEMU) turns every '\\n' the
 the UART, "\\r\\n" from the guest included, and tests can compare bytes exactly.
 """
 
+import bisect
 import os
 import re
 import select
@@ -79,8 +80,8 @@ def greeting(zone):
     return b"hello from %s\r\n" % zone.encode() + prompt(zone)
 
 
-def banner_re(zone_id, state=b"running"):
-    name = ZONES[zone_id].encode()
+def banner_re(zone_id, state=b"running", zones=None):
+    name = (zones or ZONES)[zone_id].encode()
     return re.compile(
         rb"\[hv\] === zone %d: %s \(%s\) === %s h for help\r\n"
         % (zone_id, name, state, re.escape(ESC_NAME)))
@@ -98,9 +99,10 @@ LIST_ROW_RE = re.compile(
 class Console:
     """A QEMU process on a pty with a reader thread and an expect() over the exact UART bytes."""
 
-    def __init__(self, argv, log_path=None):
+    def __init__(self, argv, log_path=None, zones=None):
         self.argv = argv
         self.log_path = log_path
+        self.zones = list(zones or ZONES)  # the configuration's zone names, in id order
         self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(ROOT), encoding=None, echo=False,
                                    timeout=None)
         self.fd = self.child.child_fd
@@ -109,6 +111,8 @@ class Console:
         self.raw = bytearray()  # as read from the pty
         self.wire = bytearray()  # as the UART sent it (pty ONLCR undone)
         self.pos = 0  # expect() cursor into wire
+        self.arrival_t = []  # per chunk read: time.monotonic() when it was read ...
+        self.arrival_len = []  # ... and len(wire) after it (see arrival())
         self.eof = False
         self.cond = threading.Condition()
         self._onlcr = None
@@ -150,6 +154,8 @@ class Console:
                 if chunk:
                     self.raw += chunk
                     self.wire += self._decode(chunk)
+                    self.arrival_t.append(time.monotonic())
+                    self.arrival_len.append(len(self.wire))
                 else:
                     self.wire += self._decode(b"", final=True)
                     self.eof = True
@@ -225,6 +231,12 @@ class Console:
             last = n
             time.sleep(quiet)
 
+    def arrival(self, offset):
+        """time.monotonic() at which the reader got wire[offset] (None if not yet read)."""
+        with self.cond:
+            i = bisect.bisect_right(self.arrival_len, offset)
+            return self.arrival_t[i] if i < len(self.arrival_t) else None
+
     def mark(self):
         with self.cond:
             return len(self.wire)
@@ -284,13 +296,13 @@ class Console:
         printed its greeting and prompt (into its history: polled with the zone list).
 
         Sets boot_end: the wire offset after zone0's prompt, before any list output."""
-        self.expect(banner_re(0), timeout)
+        self.expect(banner_re(0, zones=self.zones), timeout)
         self.expect_exact(b"hello from zone0\r\n" + prompt("zone0"), timeout)
         self.boot_end = self.pos
         deadline = time.monotonic() + timeout
         while all_zones:
             rows = self.list_zones()
-            if all(rows[z]["out"] >= len(greeting(z)) for z in ZONES):
+            if all(rows[z]["out"] >= len(greeting(z)) for z in self.zones):
                 break
             assert time.monotonic() < deadline, "not every zone greeted: %r" % rows
             time.sleep(0.05)
@@ -314,7 +326,7 @@ class Console:
         the banner, where the replay starts."""
         key = how if how is not None else str(zone_id).encode()
         self.send(ESC + key)
-        return self.expect(banner_re(zone_id, state)).end()
+        return self.expect(banner_re(zone_id, state, self.zones)).end()
 
     def replay_after(self, start, expected=b"", quiet=0.3):
         """Everything printed from `start` until the UART goes quiet (a replay, nothing typed).
@@ -329,7 +341,7 @@ class Console:
         self.send(ESC + b"l")
         self.expect(LIST_HEADER_RE)
         rows = {}
-        for _ in ZONES:
+        for _ in self.zones:
             m = self.expect(LIST_ROW_RE)
             rows[m.group(3).decode()] = dict(
                 id=int(m.group(2)), focused=m.group(1) == b"*", state=m.group(4).decode(),

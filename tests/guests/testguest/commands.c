@@ -21,6 +21,9 @@ static void cmd_bench(const char *args);
 static void cmd_emerg(const char *args);
 static void cmd_size(const char *args);
 static void cmd_info(const char *args);
+static void cmd_notify(const char *args);
+static void cmd_sleep(const char *args);
+static void cmd_txwait(const char *args);
 
 const struct shell_cmd shell_commands[] = {
     {"help", "help", "list commands", cmd_help},
@@ -29,6 +32,9 @@ const struct shell_cmd shell_commands[] = {
     {"emerg", "emerg TEXT", "write TEXT via the virtio emergency write register", cmd_emerg},
     {"size", "size", "console size from virtio config space", cmd_size},
     {"info", "info", "show addresses and negotiated features", cmd_info},
+    {"notify", "notify N", "N one-byte TX chains, one QueueNotify each, timed", cmd_notify},
+    {"sleep", "sleep MS", "busy-wait MS milliseconds of guest time", cmd_sleep},
+    {"txwait", "txwait [poll|irq]", "how TX waits for the device (default poll)", cmd_txwait},
     {"hostile", "hostile WHAT", "misbehave on purpose (ring, peek, poke, addrs, spin, bigchain)",
      cmd_hostile},
 };
@@ -139,4 +145,54 @@ static void cmd_info(const char *args)
                 (unsigned long)g->gicd, (unsigned long)g->gicr, g->lines,
                 (unsigned long)g->gicr_typer);
     kprintf("cntfrq=%lu\r\n", (unsigned long)read_cntfrq_el0());
+}
+
+/* The cost of one transmit exit: N chains of one '.' each, every one notified and waited for
+ * on its own. The time covers only the chains (the echo of the command is flushed first). */
+static void cmd_notify(const char *args)
+{
+    uint64_t n, t0, t1;
+    int err;
+
+    if (parse_count("notify", args, &n))
+        return;
+    console_flush();
+    t0 = counter_read();
+    err = vcon_notify_bench(n, '.');
+    t1 = counter_read();
+    kputs("\r\n");
+    if (err) {
+        kputs("notify: device needs reset\r\n");
+        return;
+    }
+    kprintf("notify n=%lu ticks=%lu freq=%lu\r\n", (unsigned long)n, (unsigned long)(t1 - t0),
+            (unsigned long)read_cntfrq_el0());
+}
+
+/* Lets a background zone start a command later than it was typed: "sleep 500" then the
+ * command on the next line, with the focus moved elsewhere meanwhile. */
+static void cmd_sleep(const char *args)
+{
+    uint64_t ms, end;
+
+    if (parse_count("sleep", args, &ms))
+        return;
+    console_flush();
+    end = counter_read() + ms * (read_cntfrq_el0() / 1000);
+    while (counter_read() < end)
+        cpu_relax();
+}
+
+static void cmd_txwait(const char *args)
+{
+    args = skip_spaces(args);
+    if (str_eq(args, "irq"))
+        vcon_set_tx_sleep(1);
+    else if (str_eq(args, "poll"))
+        vcon_set_tx_sleep(0);
+    else if (*args) {
+        kputs("usage: txwait [poll|irq]\r\n");
+        return;
+    }
+    kprintf("txwait %s\r\n", vcon_tx_sleep() ? "irq" : "poll");
 }

@@ -437,14 +437,48 @@ void vcon_irq(uint32_t intid)
 
 /* ---- transmit ---- */
 
+static int tx_sleep; /* vcon_set_tx_sleep(): wait for TX completion in wfi, not by polling */
+
+void vcon_set_tx_sleep(int on)
+{
+    tx_sleep = on;
+}
+
+int vcon_tx_sleep(void)
+{
+    return tx_sleep;
+}
+
+/* ">=": a device that over-reports used.idx must not make us spin forever */
+static int tx_done(uint16_t outstanding)
+{
+    return (uint16_t)(used_idx(&txq) - txq.last_used) >= outstanding;
+}
+
+/*
+ * Sleep until the device may have used more: ask for the used-buffer interrupt, look once more
+ * (a completion before the flag was seen has no interrupt), then wfi, which a pending interrupt
+ * ends even though IRQs are masked here. The interrupt is acknowledged at the device afterwards
+ * so that its level drops (an RX interrupt acknowledged with it is harmless: console_getc polls
+ * the receive ring before it waits).
+ */
+static void tx_sleep_once(uint16_t outstanding)
+{
+    txq.mem->avail.flags = 0;
+    __asm__ volatile("dmb ish" : : : "memory"); /* flag store before the used.idx load */
+    if (!tx_done(outstanding))
+        wfi();
+    txq.mem->avail.flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+    reg_write(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+}
+
 /* Waits until the device has used everything we made available. */
 static int tx_wait(void)
 {
     uint16_t outstanding = (uint16_t)(txq.avail_idx - txq.last_used);
 
     for (;;) {
-        /* ">=": a device that over-reports used.idx must not make us spin forever */
-        if ((uint16_t)(used_idx(&txq) - txq.last_used) >= outstanding) {
+        if (tx_done(outstanding)) {
             dmb_ishld();
             txq.last_used = txq.avail_idx;
             return 0;
@@ -452,7 +486,10 @@ static int tx_wait(void)
         /* Not done yet: make sure the device has not given up on the ring. */
         if (reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)
             return -1;
-        cpu_relax();
+        if (tx_sleep)
+            tx_sleep_once(outstanding);
+        else
+            cpu_relax();
     }
 }
 
@@ -485,6 +522,21 @@ void vcon_flush(void)
     /* After a reset recovery the chunk was lost with the old ring: send it once more. */
     if (tx_submit(tx_buf, len) && check_needs_reset())
         tx_submit(tx_buf, len);
+}
+
+int vcon_notify_bench(uint64_t n, uint8_t byte)
+{
+    static uint8_t one __attribute__((aligned(64)));
+
+    vcon_flush();
+    if (!ready)
+        return -1;
+    one = byte;
+    for (uint64_t i = 0; i < n; i++) {
+        if (tx_submit(&one, 1))
+            return -1;
+    }
+    return 0;
 }
 
 void vcon_write(const void *buf, size_t len)

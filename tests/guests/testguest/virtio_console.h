@@ -42,6 +42,16 @@ int vcon_getc(void);
 void vcon_write(const void *buf, size_t len);
 void vcon_flush(void);
 int vcon_has_emerg(void);
+/*
+ * How a transmit waits for the device to use its buffer: polling (default) or, with on, asleep
+ * in wfi until the used-buffer interrupt (asked for only while waiting). Sleeping keeps a zone
+ * whose output is held back by the UART from spending instructions while it waits.
+ */
+void vcon_set_tx_sleep(int on);
+int vcon_tx_sleep(void);
+/* n transmit chains of one byte each, each with its own QueueNotify, each waited for
+ * (buffered output is flushed first). 0, or -1 if the device needs a reset. */
+int vcon_notify_bench(uint64_t n, uint8_t byte);
 void vcon_emerg_putc(char c);
 /* Console size from config space; 0x0 when VIRTIO_CONSOLE_F_SIZE was not negotiated. */
 void vcon_size(uint16_t *cols, uint16_t *rows);
