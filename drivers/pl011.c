@@ -37,7 +37,7 @@
 #define FR_RXFE (1u << 4)
 #define FR_BUSY (1u << 3)
 #define IFLS_TX_MASK 7u
-#define IFLS_TX_QUARTER 1u /* TX interrupt at <= 1/4 full: 8 of 32 bytes left, as the model */
+#define IFLS_TX_HALF 2u /* TX interrupt at <= 1/2 full: 16 of 32 bytes left, as the model */
 #define INT_RT (1u << 6)
 #define INT_TX (1u << 5)
 #define INT_RX (1u << 4)
@@ -78,7 +78,7 @@ void pl011_init(uint64_t base, void (*model_irq)(void))
     /* Leave RX/RT alone: QEMU raises RX only when a byte enters an empty FIFO, so clearing it
      * with bytes already waiting (typed during boot) would leave them unannounced for good. */
     wr(UART_ICR, INT_ALL & ~(INT_RX | INT_RT));
-    wr(UART_IFLS, (rd(UART_IFLS) & ~IFLS_TX_MASK) | IFLS_TX_QUARTER);
+    wr(UART_IFLS, (rd(UART_IFLS) & ~IFLS_TX_MASK) | IFLS_TX_HALF);
 #if MODEL
     pl011_model_init(&u.model, counter_freq(), UART_BAUD);
 #endif

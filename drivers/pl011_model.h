@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define PL011_MODEL_FIFO 32
-#define PL011_MODEL_TRIGGER 8 /* transmit interrupt at 1/4 full, as IFLS is programmed */
+#define PL011_MODEL_TRIGGER 16 /* transmit interrupt at 1/2 full, as IFLS is programmed */
 
 struct pl011_model {
     uint64_t ticks10; /* freq * 10: counter ticks for `baud` bytes */

@@ -349,18 +349,18 @@ static void refill(struct conout *co)
         refill_focus(co);
 }
 
-void conout_pump(struct conout *co)
+/* Refill, then move at most `max` bytes into the UART FIFO, and leave the transmit interrupt on
+ * exactly while the ring still holds bytes. */
+static void pump(struct conout *co, uint32_t max)
 {
-    /* A real or modelled FIFO stops this after one FIFO's worth; QEMU's PL011, which is never
-     * full, after CONOUT_PUMP_MAX bytes, so that one interrupt still does bounded work. */
     uint32_t moved = 0;
     refill(co);
-    while (moved < CONOUT_PUMP_MAX) {
+    while (moved < max) {
         const uint8_t *p;
         uint32_t n = txring_peek(&co->ring, &p);
         if (!n)
             break;
-        uint32_t w = (uint32_t)co->uart->fill(p, MIN(n, CONOUT_PUMP_MAX - moved));
+        uint32_t w = (uint32_t)co->uart->fill(p, MIN(n, max - moved));
         txring_consume(&co->ring, w);
         moved += w;
         refill(co);
@@ -373,8 +373,17 @@ void conout_pump(struct conout *co)
     co->tx_on = busy;
 }
 
+void conout_pump(struct conout *co)
+{
+    /* A real or modelled FIFO stops this after one FIFO's worth; QEMU's PL011, which is never
+     * full, after CONOUT_PUMP_MAX bytes, so that one interrupt still does bounded work. */
+    pump(co, CONOUT_PUMP_MAX);
+}
+
 void conout_kick(struct conout *co)
 {
+    /* A producer (a zone's exit, a command) only primes the FIFO: the rest is the transmit
+     * interrupt's work, so no zone's exit pays for more than a FIFO's worth of UART writes. */
     if (!co->tx_on)
-        conout_pump(co);
+        pump(co, CONOUT_KICK_MAX);
 }

@@ -24,7 +24,8 @@
 #include "hypervisor/txring.h"
 
 #define CONOUT_REFILL_MARK 1024
-#define CONOUT_PUMP_MAX 1024 /* bytes into the UART per pump, at most */
+#define CONOUT_PUMP_MAX 256 /* bytes into the UART per transmit interrupt, at most */
+#define CONOUT_KICK_MAX 32  /* ... and per producer that finds the transmitter idle */
 
 struct conout_zone {
     const char *name;

@@ -6,6 +6,7 @@
 #include "hypervisor/bench.h"
 #include "hypervisor/irq.h"
 #include "hypervisor/log.h"
+#include "hypervisor/seed.h"
 #include "hypervisor/zone.h"
 
 static void cpu_interrupts_init(uint32_t cpu)
@@ -29,10 +30,14 @@ static void start_secondaries(void)
 
 void hv_primary_main(void)
 {
+    /* First: the boot device tree may lie anywhere in RAM, and nothing may overwrite it yet. */
+    bool seeded = seed_init(boot_fdt_pa, platform.ram_base, platform.ram_size);
     pl011_init(platform.uart_base, mux_uart_irq);
     mux_init(ESCAPE_CHAR, platform.focus);
     hv_log("hypervisor on %s: %u CPUs, %u zones, running at EL2", platform.name, platform.ncpus,
            platform.nzones);
+    if (!seeded)
+        hv_log("no random seed in the boot device tree (/chosen/rng-seed): zones get none");
     gicv3_init_dist(platform.gicd_base, platform.gicr_base);
     cpu_interrupts_init(0);
     gicv3_enable_spi(platform.uart_intid, read_sysreg(mpidr_el1));

@@ -32,6 +32,16 @@ static struct vgic_irq *irq_state(struct vgic *vg, uint32_t vidx, uint32_t intid
     return 0;
 }
 
+/* Every change of an interrupt's pending state goes through here (under vg->lock). */
+static void set_pending(struct vgic *vg, uint32_t vidx, uint32_t intid, struct vgic_irq *s,
+                        bool pending)
+{
+    uint32_t *word = intid < 32 ? &vg->pend_priv[vidx] : &vg->pend_spi[(intid - 32) / 32];
+    uint32_t bit = 1u << (intid % 32);
+    s->pending = pending;
+    *word = pending ? *word | bit : *word & ~bit;
+}
+
 static void irq_reset(struct vgic_irq *s, uint32_t intid)
 {
     memset(s, 0, sizeof(*s));
@@ -73,7 +83,8 @@ static uint32_t field_get(const struct vgic_irq *s, enum field f)
     return 0;
 }
 
-static void field_set(struct vgic_irq *s, uint32_t intid, enum field f, uint32_t v)
+static void field_set(struct vgic *vg, uint32_t vidx, struct vgic_irq *s, uint32_t intid,
+                      enum field f, uint32_t v)
 {
     switch (f) {
     case F_GROUP:
@@ -89,11 +100,11 @@ static void field_set(struct vgic_irq *s, uint32_t intid, enum field f, uint32_t
         break;
     case F_PEND_SET:
         if (v)
-            s->pending = true;
+            set_pending(vg, vidx, intid, s, true);
         break;
     case F_PEND_CLR:
         if (v)
-            s->pending = false;
+            set_pending(vg, vidx, intid, s, false);
         break;
     case F_PRIO:
         s->prio = (uint8_t)v;
@@ -120,7 +131,7 @@ static void bank_access(struct vgic *vg, uint32_t vidx, uint32_t first, uint32_t
         if (!s)
             continue; /* beyond the lines we implement: RAZ/WI */
         if (write)
-            field_set(s, first + i, f, (uint32_t)((*val >> (i * bits)) & mask));
+            field_set(vg, vidx, s, first + i, f, (uint32_t)((*val >> (i * bits)) & mask));
         else
             r |= (uint64_t)field_get(s, f) << (i * bits);
     }
@@ -326,7 +337,7 @@ void vgic_inject(struct zone *z, uint32_t intid, struct vcpu *target)
         target = spi_target(z, intid);
     struct vgic_irq *s = irq_state(&z->vgic, target->idx, intid);
     if (s)
-        s->pending = true;
+        set_pending(&z->vgic, target->idx, intid, s, true);
     spin_unlock(&z->vgic.lock);
     if (target->power == VCPU_ON)
         vcpu_kick(target);
@@ -365,7 +376,7 @@ void vgic_set_level(struct zone *z, uint32_t intid, bool level)
     struct vgic_irq *s = irq_state(&z->vgic, 0, intid);
     bool is_level = s && !s->edge;
     if (is_level)
-        s->pending = false;
+        set_pending(&z->vgic, 0, intid, s, false);
     struct vcpu *target = intid >= 32 ? spi_target(z, intid) : &z->vcpu[0];
     if (is_level)
         retract_local_lr(target, intid);
@@ -386,7 +397,7 @@ void vgic_send_sgi(struct vcpu *v, uint64_t sgir)
         if (!hit)
             continue;
         spin_lock(&z->vgic.lock);
-        z->vgic.cpu[t].priv[sgi].pending = true;
+        set_pending(&z->vgic, t, sgi, &z->vgic.cpu[t].priv[sgi], true);
         spin_unlock(&z->vgic.lock);
         if (z->vcpu[t].power == VCPU_ON)
             vcpu_kick(&z->vcpu[t]);
@@ -394,7 +405,7 @@ void vgic_send_sgi(struct vcpu *v, uint64_t sgir)
 }
 
 /* Put one pending interrupt in a list register; false when all are busy. */
-static bool place(uint32_t nlr, uint32_t intid, struct vgic_irq *s)
+static bool place(uint32_t nlr, uint32_t intid, const struct vgic_irq *s)
 {
     uint32_t empty = gicv3_empty_lrs();
     int32_t i = find_lr(nlr, intid, empty);
@@ -402,7 +413,6 @@ static bool place(uint32_t nlr, uint32_t intid, struct vgic_irq *s)
         /* Already there: pending stays pending; active becomes active+pending. */
         uint64_t lr = gicv3_read_lr((uint32_t)i);
         gicv3_write_lr((uint32_t)i, lr | ICH_LR_PENDING);
-        s->pending = false;
         return true;
     }
     for (uint32_t n = 0; n < nlr; n++) {
@@ -410,30 +420,56 @@ static bool place(uint32_t nlr, uint32_t intid, struct vgic_irq *s)
             continue;
         uint64_t lr = ICH_LR_PENDING | ICH_LR_GROUP1 | ((uint64_t)s->prio << ICH_LR_PRIO_SHIFT) | intid;
         gicv3_write_lr(n, lr);
-        s->pending = false;
         return true;
     }
     return false;
+}
+
+/* Deliver what is pending for v, interrupt `base` + bit n for each bit n of `bits`: false when
+ * some deliverable one found no free list register. */
+static bool flush_bank(struct zone *z, struct vcpu *v, uint32_t nlr, uint32_t base, uint32_t bits)
+{
+    struct vgic *vg = &z->vgic;
+    bool ok = true;
+    for (; bits; bits &= bits - 1) {
+        uint32_t intid = base + (uint32_t)__builtin_ctz(bits);
+        struct vgic_irq *s = irq_state(vg, v->idx, intid);
+        if (!deliverable(vg, s) || (intid >= 32 && spi_target(z, intid) != v))
+            continue;
+        if (place(nlr, intid, s))
+            set_pending(vg, v->idx, intid, s, false);
+        else
+            ok = false;
+    }
+    return ok;
+}
+
+/* Without the lock: see vgic_flush. */
+static bool any_pending(const struct vgic *vg, uint32_t vidx)
+{
+    uint32_t any = __atomic_load_n(&vg->pend_priv[vidx], __ATOMIC_RELAXED);
+    for (uint32_t w = 0; w < ARRAY_SIZE(vg->pend_spi); w++)
+        any |= __atomic_load_n(&vg->pend_spi[w], __ATOMIC_RELAXED);
+    return any != 0;
 }
 
 void vgic_flush(struct vcpu *v)
 {
     struct zone *z = v->zone;
     struct vgic *vg = &z->vgic;
-    uint32_t nlr = gicv3_num_lrs();
     bool overflow = false;
-    spin_lock(&vg->lock);
-    for (uint32_t i = 0; i < 32; i++) {
-        struct vgic_irq *s = &vg->cpu[v->idx].priv[i];
-        if (deliverable(vg, s) && !place(nlr, i, s))
-            overflow = true;
+    /* Nothing pending is the common case on this path (every exit). Read without the lock: an
+     * interrupt made pending on another CPU after this look comes with a kick SGI, so this
+     * vCPU exits again and looks again; one made pending on this CPU was set before. */
+    if (any_pending(vg, v->idx)) {
+        uint32_t nlr = gicv3_num_lrs();
+        spin_lock(&vg->lock);
+        overflow = !flush_bank(z, v, nlr, 0, vg->pend_priv[v->idx]);
+        for (uint32_t w = 0; w < ARRAY_SIZE(vg->pend_spi); w++)
+            if (!flush_bank(z, v, nlr, 32 + 32 * w, vg->pend_spi[w]))
+                overflow = true;
+        spin_unlock(&vg->lock);
     }
-    for (uint32_t i = 32; i < VGIC_NR_IRQS; i++) {
-        struct vgic_irq *s = &vg->spi[i - 32];
-        if (deliverable(vg, s) && spi_target(z, i) == v && !place(nlr, i, s))
-            overflow = true;
-    }
-    spin_unlock(&vg->lock);
     /* More pending than list registers: ask for a maintenance interrupt when they drain. */
     gicv3_set_underflow_irq(overflow);
 }

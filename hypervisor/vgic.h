@@ -35,6 +35,10 @@ struct vgic {
     struct vgic_irq spi[VGIC_NR_SPIS];
     uint64_t irouter[VGIC_NR_SPIS];
     struct vgic_vcpu cpu[MAX_VCPUS];
+    /* The pending flags again, as bitmaps (bit n: interrupt n of the bank), so that the flush on
+     * every return to a guest looks only at pending interrupts instead of all VGIC_NR_IRQS. */
+    uint32_t pend_priv[MAX_VCPUS];
+    uint32_t pend_spi[VGIC_NR_SPIS / 32];
 };
 
 struct vcpu;

@@ -6,6 +6,7 @@
 #include "drivers/gicv3.h"
 #include "hypervisor/irq.h"
 #include "hypervisor/log.h"
+#include "hypervisor/seed.h"
 
 #define HCR_VM (1ULL << 0)
 #define HCR_SWIO (1ULL << 1)
@@ -194,6 +195,13 @@ static void zone_load(struct zone *z)
     const struct zone_config *c = z->cfg;
     load_blob(z, &c->kernel, c->kernel_offset);
     load_blob(z, &c->dtb, c->dtb_offset);
+    if (c->dtb.start) {
+        /* This boot's own random seed in /chosen (hypervisor/seed.h). */
+        uint8_t *dtb = z->mem.hva + c->dtb_offset;
+        uint64_t len = (uint64_t)(c->dtb.end - c->dtb.start);
+        seed_zone_dtb(dtb, len, z->id, z->boots);
+        dcache_clean_range(dtb, len);
+    }
     load_blob(z, &c->initrd, c->initrd_offset);
     icache_invalidate_all();
     z->vcpu[0].entry = c->ram_ipa + c->kernel_offset;

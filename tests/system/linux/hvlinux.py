@@ -54,13 +54,16 @@ LIST_ROW_RE = re.compile(rb"\[hv\] ([ *])\s*(\d+) (\S+)\s+(\S+)\s+(\d+)\s+(\d+)\
 CRASH_MARKERS = [b"PANIC", b"Kernel panic", b"Internal error: Oops"]
 
 
-def build():
-    proc = subprocess.run(["make", "CONFIG=linux"], cwd=str(ROOT), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT)
+def build(*make_args):
+    """make CONFIG=linux [args]; returns the image (build/linux<suffix>/hypervisor.bin)."""
+    proc = subprocess.run(["make", "CONFIG=linux", *make_args], cwd=str(ROOT),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.returncode == 0, "make CONFIG=linux failed:\n" + proc.stdout.decode(
         "latin-1", "replace")[-5000:]
-    assert HV_BIN.is_file()
-    return HV_BIN
+    baud = next((a.split("=", 1)[1] for a in make_args if a.startswith("UART_BAUD=")), "0")
+    image = HV_BIN if baud in ("", "0") else ROOT / "build" / ("linux-baud" + baud) / HV_BIN.name
+    assert image.is_file()
+    return image
 
 
 def zone_id(name):
@@ -88,10 +91,11 @@ def crlf_to_lf(data):
 class Machine:
     """One QEMU running the linux configuration."""
 
-    def __init__(self, log_path):
+    def __init__(self, log_path, image=None):
         self.log_path = Path(log_path)
         self.log = open(self.log_path, "wb")
-        self.child = pexpect.spawn(QEMU_ARGV[0], QEMU_ARGV[1:], cwd=str(ROOT), encoding=None,
+        argv = QEMU_ARGV[:-1] + [str(image or HV_BIN)]
+        self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(ROOT), encoding=None,
                                    echo=False, timeout=None)
         self.fd = self.child.child_fd
         self.raw = bytearray()
@@ -321,8 +325,8 @@ class Machine:
         self.out("linux0", "true")
 
 
-def start_machine(log_path):
-    m = Machine(log_path)
+def start_machine(log_path, image=None):
+    m = Machine(log_path, image)
     try:
         m.boot()
     except BaseException:
