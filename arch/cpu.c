@@ -8,6 +8,8 @@ extern uint8_t __stacks[];
 extern uint8_t __image_start[];
 extern const uint8_t secondary_entry[];
 
+uint64_t boot_fdt_pa; /* stored by arch/head.S after clearing bss */
+
 void *cpu_stack_top(uint32_t cpu)
 {
     return __stacks + (uint64_t)(cpu + 1) * STACK_SIZE;

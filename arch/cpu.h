@@ -13,6 +13,9 @@ static inline uint32_t cpu_id(void)
 
 void *cpu_stack_top(uint32_t cpu);
 
+/* Physical address of the device tree the boot loader passed (x0 at entry), or 0. */
+extern uint64_t boot_fdt_pa;
+
 /* Entered from arch/head.S on every CPU, MMU off, with a stack. */
 void cpu_main(uint64_t cpu) __attribute__((noreturn));
 

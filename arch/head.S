@@ -25,6 +25,7 @@ primary_entry:
     mrs     x9, CurrentEL
     cmp     x9, #(2 << 2)
     b.ne    not_el2
+    mov     x20, x0                 /* the boot loader's device tree (booting.rst: x0) */
     adr     x19, _start
     /* Relocate: for each RELA entry of type RELATIVE, *(base+off) = base+addend. */
     adrp    x1, __rela_start
@@ -49,7 +50,9 @@ primary_entry:
     b.hs    4f
     str     xzr, [x1], #8
     b       3b
-4:  mov     x0, #0
+4:  adrp    x1, boot_fdt_pa
+    str     x20, [x1, :lo12:boot_fdt_pa]
+    mov     x0, #0
     b       cpu_common_entry
 
     /* PSCI CPU_ON lands here with x0 = our CPU index (the context id we passed). */
