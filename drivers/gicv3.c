@@ -22,7 +22,7 @@
 #define WAKER_PSLEEP (1u << 1)
 #define WAKER_CASLEEP (1u << 2)
 
-#define DEFAULT_PRIO 0xa0
+#define DEFAULT_PRIO GICV3_PRIO_DEFAULT
 
 static uint64_t gicd;
 static uint64_t gicr;
@@ -115,6 +115,14 @@ void gicv3_enable_ppi(uint32_t cpu, uint32_t intid)
 {
     if (rd_base[cpu])
         wr32(rd_base[cpu] + GICR_SGI + GICD_ISENABLER, 1u << intid);
+}
+
+void gicv3_set_ppi_priority(uint32_t cpu, uint32_t intid, uint8_t prio)
+{
+    if (!rd_base[cpu] || intid >= 32)
+        return;
+    /* IPRIORITYR is byte-accessible (GICv3 architecture, 12.9.x): one byte per interrupt. */
+    *(volatile uint8_t *)(uintptr_t)(rd_base[cpu] + GICR_SGI + GICD_IPRIORITYR + intid) = prio;
 }
 
 uint32_t gicv3_ack(void)

@@ -29,6 +29,11 @@ void gicv3_init_dist(uint64_t gicd_base, uint64_t gicr_base);
 void gicv3_init_cpu(uint32_t cpu, uint64_t mpidr);
 void gicv3_enable_spi(uint32_t intid, uint64_t target_mpidr);
 void gicv3_enable_ppi(uint32_t cpu, uint32_t intid);
+/* Priority of SGI/PPI intid on cpu (numerically higher is less urgent; every interrupt starts
+ * at GICV3_PRIO_DEFAULT). */
+#define GICV3_PRIO_DEFAULT 0xa0
+#define GICV3_PRIO_LOW 0xc0
+void gicv3_set_ppi_priority(uint32_t cpu, uint32_t intid, uint8_t prio);
 uint32_t gicv3_ack(void);
 void gicv3_eoi(uint32_t intid);
 void gicv3_send_sgi(uint64_t target_mpidr, uint32_t sgi);

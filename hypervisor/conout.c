@@ -80,11 +80,10 @@ static bool hv_line_fits(const struct conout *co, const char *text)
 
 void conout_hv_line(struct conout *co, const char *text)
 {
-    if (!hv_line_fits(co, text)) {
+    if (hv_line_fits(co, text))
+        hv_line_put(co, text);
+    else
         co->hv_dropped++;
-        return;
-    }
-    hv_line_put(co, text);
 }
 
 /* Lines lost to a full ring are said as soon as there is room again. */
@@ -311,8 +310,6 @@ size_t conout_zone_write(struct conout *co, uint32_t id, const uint8_t *buf, siz
         history_write(&z->hist, buf, len);
     }
     z->bytes_out += n;
-    if (co->tagged || id == co->focus)
-        conout_kick(co);
     return n;
 }
 
@@ -349,12 +346,30 @@ static void refill(struct conout *co)
         refill_focus(co);
 }
 
-/* Refill, then move at most `max` bytes into the UART FIFO, and leave the transmit interrupt on
+void conout_refill(struct conout *co)
+{
+    refill(co);
+}
+
+bool conout_zone_kicks(const struct conout *co, uint32_t id)
+{
+    return co->tagged || id == co->focus;
+}
+
+bool conout_tx_idle(const struct conout *co)
+{
+    /* Pairs with the fence in conout_drain: a producer that appended and then finds the
+     * transmitter on can leave its bytes to it, because the drain that turns it off looks at
+     * the ring again after saying so. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return !__atomic_load_n(&co->tx_on, __ATOMIC_ACQUIRE);
+}
+
+/* Move at most `max` bytes from the ring into the UART FIFO, and leave the transmit interrupt on
  * exactly while the ring still holds bytes. */
-static void pump(struct conout *co, uint32_t max)
+void conout_drain(struct conout *co, uint32_t max)
 {
     uint32_t moved = 0;
-    refill(co);
     while (moved < max) {
         const uint8_t *p;
         uint32_t n = txring_peek(&co->ring, &p);
@@ -363,21 +378,33 @@ static void pump(struct conout *co, uint32_t max)
         uint32_t w = (uint32_t)co->uart->fill(p, MIN(n, max - moved));
         txring_consume(&co->ring, w);
         moved += w;
-        refill(co);
         if (!w)
             break;
     }
+    bool was_on = co->tx_on;
     bool busy = txring_used(&co->ring) > 0;
-    if (busy || co->tx_on)
+    if (!busy && was_on) {
+        __atomic_store_n(&co->tx_on, false, __ATOMIC_RELEASE);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        /* A producer that appended meanwhile may have seen the transmitter still on. */
+        busy = txring_used(&co->ring) > 0;
+    }
+    if (busy || was_on)
         co->uart->tx_irq(busy);
-    co->tx_on = busy;
+    __atomic_store_n(&co->tx_on, busy, __ATOMIC_RELEASE);
 }
 
 void conout_pump(struct conout *co)
 {
-    /* A real or modelled FIFO stops this after one FIFO's worth; QEMU's PL011, which is never
-     * full, after CONOUT_PUMP_MAX bytes, so that one interrupt still does bounded work. */
-    pump(co, CONOUT_PUMP_MAX);
+    /* A real or modelled FIFO stops the drain after one FIFO's worth; QEMU's PL011, which is
+     * never full, after CONOUT_PUMP_MAX bytes, so that one interrupt still does bounded work.
+     * Then the ring is topped up for the next interrupt (at most CONOUT_REFILL_MARK bytes of
+     * zone data: more than one drain moves), and the transmitter restarted if the drain had
+     * found the ring empty. */
+    conout_drain(co, CONOUT_PUMP_MAX);
+    conout_refill(co);
+    if (conout_tx_idle(co))
+        conout_kick(co);
 }
 
 void conout_kick(struct conout *co)
@@ -385,5 +412,5 @@ void conout_kick(struct conout *co)
     /* A producer (a zone's exit, a command) only primes the FIFO: the rest is the transmit
      * interrupt's work, so no zone's exit pays for more than a FIFO's worth of UART writes. */
     if (!co->tx_on)
-        pump(co, CONOUT_KICK_MAX);
+        conout_drain(co, CONOUT_KICK_MAX);
 }

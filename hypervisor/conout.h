@@ -12,8 +12,22 @@
  * Zone data enters the ring only while it holds less than CONOUT_REFILL_MARK bytes, so a switch,
  * the list or a log line reaches the wire after at most that much already-queued zone output.
  *
- * Nothing here waits or takes a lock: the multiplexer calls everything under its own lock, and
- * the UART is reached only through conout_uart, which never waits either.
+ * Nothing here waits or takes a lock. There are two sides, each under its own lock in the
+ * multiplexer (hypervisor/mux.c):
+ *   - the producer side: everything that appends to the ring or changes what goes next (zone
+ *     writes, hypervisor lines, focus, tagged view, conout_refill), under the multiplexer lock;
+ *   - the consumer side: conout_drain and conout_kick, which alone write the UART (through
+ *     conout_uart, which never waits either), under the transmit lock.
+ * The ring is single-producer single-consumer between them, so the UART's slow register writes
+ * never hold up a zone that only writes its history. The protocol that keeps a byte from being
+ * stranded in a source with the transmitter off:
+ *   - a producer that changed anything checks conout_tx_idle() before it lets go of the
+ *     producer lock; if idle, it calls conout_refill, and after letting go, conout_kick;
+ *   - the transmit interrupt drains, then takes the producer lock to refill, and kicks if the
+ *     drain found the ring empty (conout_pump, in that order);
+ *   - a drain that turns the transmitter off looks at the ring once more after saying so.
+ * While the transmitter runs, the ring is refilled only by its interrupt, so the order of zone
+ * data on the wire (round robin in the tagged view) is decided as late as possible.
  */
 #ifndef HV_CONOUT_H
 #define HV_CONOUT_H
@@ -51,7 +65,7 @@ struct conout {
     uint32_t focus;
     bool tagged;
     bool at_line_start;  /* the stream entering the ring is at column 0 */
-    bool tx_on;          /* transmit interrupt enabled: the UART will call conout_pump */
+    bool tx_on;          /* consumer side: transmit interrupt on, the UART will ask for more */
     uint32_t rr;         /* tagged view: the zone whose line goes next */
     bool live_shown;     /* tagged view: "[focus] <partial line>" is the bottom line */
     uint32_t live_len;   /* ... with this many bytes of the partial line */
@@ -90,10 +104,22 @@ uint64_t conout_focus(struct conout *co, uint32_t id);
 /* Tagged view on or off. Leaving it sends what the line queues still hold. */
 void conout_set_tagged(struct conout *co, bool on);
 
-/* Fill the UART from the ring and the ring from its sources: in the transmit interrupt, and
- * from producers when the transmitter is idle. Bounded: one FIFO fill, one ring refill. */
-void conout_pump(struct conout *co);
-/* Producers: start the transmitter if it is idle. */
+/* Producer side: top the ring up from its sources (focused zone, tagged queues), at most
+ * CONOUT_REFILL_MARK bytes of zone data in it; wakes a waiting zone when room returns. */
+void conout_refill(struct conout *co);
+/* Producer side: does a write by this zone put bytes on the way to the UART (so a kick)? */
+bool conout_zone_kicks(const struct conout *co, uint32_t id);
+/* Producer side: is the transmitter off, so that this producer must refill and kick? */
+bool conout_tx_idle(const struct conout *co);
+
+/* Consumer side: move at most max bytes from the ring into the UART; the transmit interrupt is
+ * left on exactly while the ring holds bytes. */
+void conout_drain(struct conout *co, uint32_t max);
+/* Consumer side, from producers: start the transmitter if it is idle (one small fill). */
 void conout_kick(struct conout *co);
+/* The transmit interrupt's work, for a caller that holds both locks (the unit tests): drain one
+ * interrupt's worth, refill, kick if idle. The multiplexer does the same in three steps, taking
+ * each lock in turn. */
+void conout_pump(struct conout *co);
 
 #endif

@@ -22,9 +22,14 @@ void irq_handle(void)
             timer_irq();
         else if (id == GIC_VTIMER_PPI)
             vtimer_irq();
-        else if (id == SGI_KICK)
+        else if (id == SGI_KICK) {
+            /* One budget of console work per exit: back to the guest, which takes the kick
+             * again at once if there is more (bounded work per exit, and its own virtual
+             * interrupts get in between). */
+            gicv3_eoi(id);
             zone_console_work(current_vcpu());
-        else if (id != GIC_MAINT_PPI)
+            return;
+        } else if (id != GIC_MAINT_PPI)
             hv_log("unexpected physical interrupt %u", id);
         gicv3_eoi(id);
     }

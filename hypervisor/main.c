@@ -13,6 +13,10 @@ static void cpu_interrupts_init(uint32_t cpu)
 {
     gicv3_init_cpu(cpu, read_sysreg(mpidr_el1));
     gicv3_enable_ppi(cpu, SGI_KICK);
+    /* A zone's resumed console work re-raises SGI_KICK at once while a long chain lasts: below
+     * the UART and the timers, it cannot starve them (the GIC breaks priority ties by lowest
+     * INTID, which the SGI would win). */
+    gicv3_set_ppi_priority(cpu, SGI_KICK, GICV3_PRIO_LOW);
     gicv3_enable_ppi(cpu, GIC_MAINT_PPI);
     gicv3_enable_ppi(cpu, GIC_VTIMER_PPI);
     gicv3_enable_ppi(cpu, TIMER_EL2_PPI);

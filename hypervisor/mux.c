@@ -20,14 +20,20 @@
 enum pending_action { ACT_NONE, ACT_RESTART, ACT_POWEROFF };
 
 static struct {
-    spinlock_t lock;
+    spinlock_t lock;    /* the producer side of conout, the keyboard, the commands */
+    spinlock_t tx_lock; /* the consumer side of conout: the only one that writes the UART */
     struct conout co;
     struct conout_zone out[MAX_ZONES];
     struct escape esc;
     bool started;
     struct kbd kbd;
     bool off_noted; /* "zone is off" said once per focus */
+    /* A zone that was deaf when the focus left it, or NO_DEAF_ZONE: its "discarding its keys
+     * until it reads again" note is closed when it reads, focused or not. */
+    uint32_t deaf_zone;
 } mux;
+
+#define NO_DEAF_ZONE UINT32_MAX
 
 static size_t uart_fill(const uint8_t *buf, size_t len)
 {
@@ -43,6 +49,37 @@ static void wake_zone(void *ctx, uint32_t id)
 {
     UNUSED(ctx);
     zone_console_wake(&zones[id]);
+}
+
+/* ---- the transmitter ---- */
+
+/* The UART's register writes happen under tx_lock only, never under the multiplexer lock: slow
+ * under emulation (256 of them per transmit interrupt), they never hold up a zone that takes the
+ * multiplexer lock to write its history, nor the input path. */
+static void tx_kick(void)
+{
+    spin_lock(&mux.tx_lock);
+    conout_kick(&mux.co);
+    spin_unlock(&mux.tx_lock);
+}
+
+static void tx_pump(void)
+{
+    spin_lock(&mux.tx_lock);
+    conout_drain(&mux.co, CONOUT_PUMP_MAX);
+    spin_unlock(&mux.tx_lock);
+}
+
+/* End of a producer's turn: let go of the multiplexer lock and, if the transmitter is off, top
+ * up the ring and start it (hypervisor/conout.h: the protocol). */
+static void unlock_and_kick(void)
+{
+    bool idle = conout_tx_idle(&mux.co);
+    if (idle)
+        conout_refill(&mux.co);
+    spin_unlock(&mux.lock);
+    if (idle)
+        tx_kick();
 }
 
 /* ---- hypervisor lines ---- */
@@ -81,8 +118,7 @@ void mux_hv_line(const char *text)
     }
     spin_lock(&mux.lock);
     hv_line_locked(text);
-    conout_kick(&mux.co);
-    spin_unlock(&mux.lock);
+    unlock_and_kick();
 }
 
 /* ---- set-up ---- */
@@ -91,6 +127,7 @@ void mux_init(uint8_t escape_key, uint32_t focus)
 {
     escape_init(&mux.esc, escape_key);
     kbd_init(&mux.kbd, timer_us((uint64_t)platform.input_deaf_ms * 1000));
+    mux.deaf_zone = NO_DEAF_ZONE;
     conout_init(&mux.co, platform.tx_ring, platform.tx_ring_size, mux.out, 0, focus, &uart_ops,
                 wake_zone, 0);
 }
@@ -122,7 +159,10 @@ size_t mux_zone_output(struct zone *z, const uint8_t *buf, size_t len, bool may_
 {
     spin_lock(&mux.lock);
     size_t n = conout_zone_write(&mux.co, z->id, buf, len, may_wait);
-    spin_unlock(&mux.lock);
+    if (conout_zone_kicks(&mux.co, z->id))
+        unlock_and_kick();
+    else
+        spin_unlock(&mux.lock); /* a background zone: into its history, nothing more */
     return n;
 }
 
@@ -162,9 +202,13 @@ static void focus_zone(uint32_t id)
     struct zone *z = &zones[id];
     /* The rest of the old zone's output stays in its ring for its next turn; the new zone's
      * replay starts at a line boundary if its ring overflowed. */
+    uint32_t old = mux.co.focus;
     uint64_t lost = conout_focus(&mux.co, id);
     mux.off_noted = false;
-    if (kbd_refocus(&mux.kbd, counter_now()) != KBD_FLOWING)
+    enum kbd_state left = kbd_refocus(&mux.kbd, counter_now());
+    if (left == KBD_DEAF)
+        mux.deaf_zone = old;
+    if (left != KBD_FLOWING)
         pl011_rx_irq(true); /* throttling or deafness concerned the old zone */
     banner(z);
     if (lost && !mux.co.tagged)
@@ -353,10 +397,9 @@ static void deaf_check(void)
         go_deaf_note(false);
         pl011_rx_irq(true);
         act = rx_locked(&kick);
-        conout_kick(&mux.co);
     }
     struct zone *target = focused();
-    spin_unlock(&mux.lock);
+    unlock_and_kick();
     after_unlock(act, kick, target);
 }
 
@@ -364,8 +407,12 @@ void mux_uart_irq(void)
 {
     uint32_t kick = 0;
     enum pending_action act = ACT_NONE;
-    spin_lock(&mux.lock);
+    /* Acknowledge first: the transmit event the drain's own writes raise must stay latched. */
     uint32_t ev = pl011_irq_events();
+    /* The UART's share, outside the multiplexer lock: the input path and every zone's history
+     * writes go on while this interrupt writes the UART. */
+    tx_pump();
+    spin_lock(&mux.lock);
     if ((ev & PL011_EV_BREAK) && kbd_break(&mux.kbd, counter_now())) {
         /* Held back behind a full zone, the BREAK would wait for the deaf timer: read on now. */
         go_deaf_note(true);
@@ -374,23 +421,39 @@ void mux_uart_irq(void)
     }
     if (ev & PL011_EV_RX)
         act = rx_locked(&kick);
-    /* Also after commands: their lines and a new focus's replay start moving at once. */
-    conout_pump(&mux.co);
+    /* The transmitter's refill, also after commands: their lines and a new focus's replay
+     * start moving at once. */
+    conout_refill(&mux.co);
+    bool idle = conout_tx_idle(&mux.co);
     struct zone *target = focused();
     spin_unlock(&mux.lock);
+    if (idle)
+        tx_kick();
     after_unlock(act, kick, target);
 }
 
 void mux_input_space(struct zone *z)
 {
     spin_lock(&mux.lock);
+    bool noted = false, changed = false;
     if (mux.kbd.state != KBD_FLOWING && (z->id == mux.co.focus || !zone_takes_input(focused()))) {
-        if (kbd_zone_read(&mux.kbd, counter_now()) == KBD_DEAF)
+        if (kbd_zone_read(&mux.kbd, counter_now()) == KBD_DEAF) {
             hv_printf_locked("%s reads input again", z->cfg->name);
+            noted = true;
+        }
         pl011_rx_irq(true);
-        conout_kick(&mux.co);
+        changed = true;
     }
-    spin_unlock(&mux.lock);
+    if (z->id == mux.deaf_zone) {
+        if (!noted && z->state == ZONE_RUNNING)
+            hv_printf_locked("%s reads input again", z->cfg->name);
+        mux.deaf_zone = NO_DEAF_ZONE;
+        changed = true;
+    }
+    if (changed)
+        unlock_and_kick();
+    else
+        spin_unlock(&mux.lock);
 }
 
 void mux_start(void)
@@ -398,7 +461,6 @@ void mux_start(void)
     spin_lock(&mux.lock);
     mux.started = true;
     banner(focused());
-    conout_kick(&mux.co);
-    spin_unlock(&mux.lock);
+    unlock_and_kick();
     pl011_rx_irq(true);
 }

@@ -10,7 +10,9 @@ void txring_init(struct txring *r, uint8_t *buf, uint32_t size)
 
 uint32_t txring_used(const struct txring *r)
 {
-    return (uint32_t)(r->head - r->tail);
+    uint64_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+    uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    return (uint32_t)(head - tail);
 }
 
 uint32_t txring_room(const struct txring *r)
@@ -26,7 +28,8 @@ bool txring_put(struct txring *r, const void *buf, size_t len)
     uint32_t first = (uint32_t)MIN((uint64_t)len, (uint64_t)(r->size - pos));
     memcpy(r->buf + pos, buf, first);
     memcpy(r->buf, (const uint8_t *)buf + first, len - first);
-    r->head += len;
+    /* The bytes are in before the consumer can see them. */
+    __atomic_store_n(&r->head, r->head + len, __ATOMIC_RELEASE);
     return true;
 }
 
@@ -42,5 +45,6 @@ uint32_t txring_peek(const struct txring *r, const uint8_t **p)
 
 void txring_consume(struct txring *r, uint32_t n)
 {
-    r->tail += MIN(n, txring_used(r));
+    /* The consumer is done reading those bytes before the producer may overwrite them. */
+    __atomic_store_n(&r->tail, r->tail + MIN(n, txring_used(r)), __ATOMIC_RELEASE);
 }

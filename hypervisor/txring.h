@@ -1,6 +1,8 @@
 /*
- * The EL2 transmit ring: the bytes on their way to the UART, in wire order. Producers append
- * under the multiplexer's lock; the transmit interrupt takes from the front into the UART FIFO.
+ * The EL2 transmit ring: the bytes on their way to the UART, in wire order. Single producer,
+ * single consumer: producers append under the multiplexer's lock, the transmitter takes from the
+ * front into the UART FIFO under its own lock. Each side writes only its own index and reads
+ * the other's with acquire, so neither needs the other's lock.
  */
 #ifndef HV_TXRING_H
 #define HV_TXRING_H
@@ -10,8 +12,8 @@
 struct txring {
     uint8_t *buf;
     uint32_t size;
-    uint64_t head; /* bytes ever appended */
-    uint64_t tail; /* bytes ever taken */
+    uint64_t head; /* bytes ever appended: the producer's */
+    uint64_t tail; /* bytes ever taken: the consumer's */
 };
 
 void txring_init(struct txring *r, uint8_t *buf, uint32_t size);

@@ -166,18 +166,20 @@ def qemu_args(setup, icount, chardev="stdio,id=con,signal=off"):
     return args
 
 
-class Console:
+class FifoConsole:
     """The console of one QEMU run, through QEMU's `pipe` chardev: two FIFOs (<path>.in,
     <path>.out) whose buffers are enlarged to PIPE_SIZE, so that QEMU never finds its output
     blocked, however late this script gets to read it. That matters: under the hypervisor a
     blocked PL011 write adds guest time, on plain QEMU a blocked virtconsole write throttles the
     port and changes how many interrupts the guest takes; either way the guest-time figures
-    would depend on host load (seen with a pty: +15% and -50%)."""
+    would depend on host load (seen with a pty: +15% and -50%).
 
-    def __init__(self, setup, icount):
-        self.zone = "linux0" if setup == "hypervisor" else "plain"
-        self.prompt = re.compile(rb"(?:^|\n)" + self.zone.encode() + rb":[^\r\n#]*# ")
-        self.tmp = tempfile.mkdtemp(prefix="bench-linux-")
+    args(chardev) gives QEMU's arguments for a console backend `chardev` (id=con); prompt is a
+    compiled regex (sync() waits for it)."""
+
+    def __init__(self, args, prompt):
+        self.prompt = prompt
+        self.tmp = tempfile.mkdtemp(prefix="bench-")
         path = os.path.join(self.tmp, "con")
         os.mkfifo(path + ".in")
         os.mkfifo(path + ".out")
@@ -194,7 +196,7 @@ class Console:
         self.pipe_size = fcntl.fcntl(self.fd, F_GETPIPE_SZ)
         self.errlog = open(os.path.join(self.tmp, "qemu.stderr"), "w+b")
         self.child = subprocess.Popen(
-            [QEMU] + qemu_args(setup, icount, "pipe,id=con,path=" + path),
+            [QEMU] + args("pipe,id=con,path=" + path),
             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.errlog, stderr=self.errlog)
         self.buf = bytearray()
         self.log = sys.stdout.buffer if VERBOSE else None
@@ -267,6 +269,15 @@ class Console:
         os.close(self.wfd)
         self.errlog.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Console(FifoConsole):
+    """Zone linux0 under the hypervisor, or the plain QEMU guest."""
+
+    def __init__(self, setup, icount):
+        self.zone = "linux0" if setup == "hypervisor" else "plain"
+        super().__init__(lambda chardev: qemu_args(setup, icount, chardev),
+                         re.compile(rb"(?:^|\n)" + self.zone.encode() + rb":[^\r\n#]*# "))
 
 
 def wait_boot(con, setup):
@@ -475,13 +486,17 @@ def print_table(results, out=sys.stdout):
         p("plain TCG: guest time is host time there, so those figures move with host load.")
 
 
-def main():
+def cli(run, show):
+    """A bench script's command line: [--icount-only]; run(modes) -> results, show(results)."""
     modes = ("icount",) if "--icount-only" in sys.argv[1:] else ("icount", "tcg")
     t = time.monotonic()
-    results = run_all(modes)
-    print_table(results)
+    show(run(modes))
     print(f"(total {time.monotonic() - t:.0f} s)")
     return 0
+
+
+def main():
+    return cli(run_all, print_table)
 
 
 if __name__ == "__main__":

@@ -5,24 +5,24 @@
 #include <stdint.h>
 
 /* One read/write accessor pair per system register we use; keeps asm out of the C code. */
-#define SYSREG_RW(name)                                                                  \
-    static inline uint64_t read_##name(void)                                             \
-    {                                                                                    \
-        uint64_t v;                                                                      \
-        __asm__ volatile("mrs %0, " #name : "=r"(v) : : "memory");                       \
-        return v;                                                                        \
-    }                                                                                    \
-    static inline void write_##name(uint64_t v)                                          \
-    {                                                                                    \
-        __asm__ volatile("msr " #name ", %0" : : "r"(v) : "memory");                     \
+#define SYSREG_RW(name)                                                                            \
+    static inline uint64_t read_##name(void)                                                       \
+    {                                                                                              \
+        uint64_t v;                                                                                \
+        __asm__ volatile("mrs %0, " #name : "=r"(v) : : "memory");                                 \
+        return v;                                                                                  \
+    }                                                                                              \
+    static inline void write_##name(uint64_t v)                                                    \
+    {                                                                                              \
+        __asm__ volatile("msr " #name ", %0" : : "r"(v) : "memory");                               \
     }
 
-#define SYSREG_RO(name)                                                                  \
-    static inline uint64_t read_##name(void)                                             \
-    {                                                                                    \
-        uint64_t v;                                                                      \
-        __asm__ volatile("mrs %0, " #name : "=r"(v) : : "memory");                       \
-        return v;                                                                        \
+#define SYSREG_RO(name)                                                                            \
+    static inline uint64_t read_##name(void)                                                       \
+    {                                                                                              \
+        uint64_t v;                                                                                \
+        __asm__ volatile("mrs %0, " #name : "=r"(v) : : "memory");                                 \
+        return v;                                                                                  \
     }
 
 SYSREG_RW(sctlr_el1)
@@ -32,6 +32,8 @@ SYSREG_RW(ttbr0_el1)
 SYSREG_RO(id_aa64mmfr0_el1)
 SYSREG_RO(cntvct_el0)
 SYSREG_RO(cntfrq_el0)
+SYSREG_RW(cntv_cval_el0)
+SYSREG_RW(cntv_ctl_el0)
 SYSREG_RW(icc_sre_el1)
 SYSREG_RW(icc_pmr_el1)
 SYSREG_RW(icc_bpr1_el1)

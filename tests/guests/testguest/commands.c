@@ -24,6 +24,8 @@ static void cmd_info(const char *args);
 static void cmd_notify(const char *args);
 static void cmd_sleep(const char *args);
 static void cmd_txwait(const char *args);
+static void cmd_rate(const char *args);
+static void cmd_now(const char *args);
 
 const struct shell_cmd shell_commands[] = {
     {"help", "help", "list commands", cmd_help},
@@ -33,8 +35,10 @@ const struct shell_cmd shell_commands[] = {
     {"size", "size", "console size from virtio config space", cmd_size},
     {"info", "info", "show addresses and negotiated features", cmd_info},
     {"notify", "notify N", "N one-byte TX chains, one QueueNotify each, timed", cmd_notify},
-    {"sleep", "sleep MS", "busy-wait MS milliseconds of guest time", cmd_sleep},
+    {"sleep", "sleep MS", "wait MS milliseconds (virtual timer)", cmd_sleep},
     {"txwait", "txwait [poll|irq]", "how TX waits for the device (default poll)", cmd_txwait},
+    {"rate", "rate N", "print N pattern bytes, then the rate between TX stalls", cmd_rate},
+    {"now", "now", "print the virtual counter", cmd_now},
     {"hostile", "hostile WHAT", "misbehave on purpose (ring, peek, poke, addrs, spin, bigchain)",
      cmd_hostile},
 };
@@ -98,8 +102,8 @@ static void cmd_bench(const char *args)
     t1 = counter_read();
     if (!pattern_ends_with_newline(n))
         kputs("\r\n");
-    kprintf("bench bytes=%lu ticks=%lu freq=%lu\r\n", (unsigned long)n,
-            (unsigned long)(t1 - t0), (unsigned long)read_cntfrq_el0());
+    kprintf("bench bytes=%lu ticks=%lu freq=%lu\r\n", (unsigned long)n, (unsigned long)(t1 - t0),
+            (unsigned long)read_cntfrq_el0());
 }
 
 static void cmd_emerg(const char *args)
@@ -138,12 +142,11 @@ static void cmd_info(const char *args)
             b->con_intid ? (b->con_edge ? "edge" : "level") : "polled", b->virtio_nodes);
     kprintf("features offered=0x%lx negotiated=0x%lx rxq=%u txq=%u resets=%u irqs=%u "
             "rx-dropped=%u\r\n",
-            (unsigned long)v->offered, (unsigned long)v->features, v->rx_num, v->tx_num,
-            v->resets, v->irqs, v->rx_dropped);
+            (unsigned long)v->offered, (unsigned long)v->features, v->rx_num, v->tx_num, v->resets,
+            v->irqs, v->rx_dropped);
     if (b->have_gic)
-        kprintf("gic gicd=0x%lx gicr=0x%lx lines=%u gicr_typer=0x%lx\r\n",
-                (unsigned long)g->gicd, (unsigned long)g->gicr, g->lines,
-                (unsigned long)g->gicr_typer);
+        kprintf("gic gicd=0x%lx gicr=0x%lx lines=%u gicr_typer=0x%lx\r\n", (unsigned long)g->gicd,
+                (unsigned long)g->gicr, g->lines, (unsigned long)g->gicr_typer);
     kprintf("cntfrq=%lu\r\n", (unsigned long)read_cntfrq_el0());
 }
 
@@ -169,18 +172,37 @@ static void cmd_notify(const char *args)
             (unsigned long)read_cntfrq_el0());
 }
 
-/* Lets a background zone start a command later than it was typed: "sleep 500" then the
- * command on the next line, with the focus moved elsewhere meanwhile. */
+/*
+ * Lets a background zone start a command later than it was typed: "sleep 500" then the
+ * command on the next line, with the focus moved elsewhere meanwhile. Asleep in wfi until the
+ * virtual timer fires (PPI 27): busy-waiting would make guest time run far ahead of host time
+ * under QEMU -icount, where an idle machine's clock follows the host's. Busy-waits only without
+ * a GIC.
+ */
+#define VTIMER_PPI 27
+#define CNTV_CTL_ENABLE 1u
+
 static void cmd_sleep(const char *args)
 {
     uint64_t ms, end;
+    int wake;
 
     if (parse_count("sleep", args, &ms))
         return;
     console_flush();
     end = counter_read() + ms * (read_cntfrq_el0() / 1000);
-    while (counter_read() < end)
-        cpu_relax();
+    write_cntv_cval_el0(end);
+    write_cntv_ctl_el0(CNTV_CTL_ENABLE);
+    isb();
+    wake = gic_ppi_wake(VTIMER_PPI, 1) == 0;
+    while (counter_read() < end) {
+        if (wake)
+            wfi(); /* IRQs are masked here: the pending timer interrupt only ends the wfi */
+    }
+    write_cntv_ctl_el0(0);
+    isb();
+    if (wake)
+        gic_ppi_wake(VTIMER_PPI, 0);
 }
 
 static void cmd_txwait(const char *args)
@@ -195,4 +217,40 @@ static void cmd_txwait(const char *args)
         return;
     }
     kprintf("txwait %s\r\n", vcon_tx_sleep() ? "irq" : "poll");
+}
+
+/*
+ * The sustained rate of a console that holds our output back: N pattern bytes, timed between
+ * the first and the last transmit stall (a chain not used within its notify). A device that
+ * takes what fits of a chain has its buffers exactly full at every stall onset, so the bytes
+ * completed between the first and the last stall went out at the far end in that time, give
+ * or take one chunk (512 bytes, the part of the stalled chain taken before the stall).
+ */
+static void cmd_rate(const char *args)
+{
+    uint64_t n;
+    const struct vcon_tx_stall *st = vcon_tx_stall_get();
+    struct vcon_tx_stall s;
+
+    if (parse_count("rate", args, &n))
+        return;
+    console_flush();
+    vcon_tx_stall_reset();
+    pattern_emit(n);
+    console_flush();
+    s = *st;
+    if (!pattern_ends_with_newline(n))
+        kputs("\r\n");
+    kprintf("rate bytes=%lu ticks=%lu freq=%lu stalls=%u\r\n",
+            (unsigned long)(s.count > 1 ? s.last_bytes - s.first_bytes : 0),
+            (unsigned long)(s.count > 1 ? s.last_ticks - s.first_ticks : 0),
+            (unsigned long)read_cntfrq_el0(), s.count);
+}
+
+/* Zones share the physical counter (no offset): times from different zones compare. */
+static void cmd_now(const char *args)
+{
+    (void)args;
+    kprintf("now ticks=%lu freq=%lu\r\n", (unsigned long)counter_read(),
+            (unsigned long)read_cntfrq_el0());
 }

@@ -22,6 +22,13 @@
 #define GICR_WAKER 0x0014
 #define GICR_WAKER_PROCESSOR_SLEEP (1u << 1)
 #define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
+/* Redistributor SGI_base frame: the SGI/PPI banks, laid out as in the distributor */
+#define GICR_SGI_BASE 0x10000
+#define GICR_IGROUPR0 (GICR_SGI_BASE + 0x0080)
+#define GICR_ISENABLER0 (GICR_SGI_BASE + 0x0100)
+#define GICR_ICENABLER0 (GICR_SGI_BASE + 0x0180)
+#define GICR_ICPENDR0 (GICR_SGI_BASE + 0x0280)
+#define GICR_IPRIORITYR (GICR_SGI_BASE + 0x0400)
 
 #define ICC_SRE_SRE 1u
 #define INTID_SPURIOUS_FIRST 1020
@@ -177,4 +184,23 @@ void gic_handle_irq(void)
         return; /* nothing to acknowledge */
     dispatch(intid);
     write_icc_eoir1_el1(iar);
+}
+
+int gic_ppi_wake(uint32_t intid, int on)
+{
+    uint32_t bit = 1u << intid;
+    uintptr_t prio = gic.gicr + GICR_IPRIORITYR + 4 * (intid / 4);
+    uint32_t shift = 8 * (intid % 4);
+
+    if (!gic.gicr || intid < 16 || intid > 31)
+        return -1;
+    if (!on) {
+        mmio_write32(gic.gicr + GICR_ICENABLER0, bit);
+        mmio_write32(gic.gicr + GICR_ICPENDR0, bit);
+        return 0;
+    }
+    mmio_write32(gic.gicr + GICR_IGROUPR0, mmio_read32(gic.gicr + GICR_IGROUPR0) | bit);
+    mmio_write32(prio, (mmio_read32(prio) & ~(0xffu << shift)) | ((uint32_t)SPI_PRIORITY << shift));
+    mmio_write32(gic.gicr + GICR_ISENABLER0, bit);
+    return 0;
 }

@@ -19,6 +19,12 @@ struct gic_info {
 int gic_init(uint64_t gicd, uint64_t gicr);
 /* Configures and enables SPI intid (edge or level triggered), routed to affinity 0. */
 int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn);
+/*
+ * PPI intid (16-31) of this CPU enabled (group 1) as a wake-up source, or disabled with its
+ * pending state cleared. With IRQs masked, wfi still ends when it is pending; should it be taken
+ * later anyway, it has no handler and is just acknowledged. -1 without a GIC.
+ */
+int gic_ppi_wake(uint32_t intid, int on);
 /* Called from the IRQ vector. */
 void gic_handle_irq(void);
 const struct gic_info *gic_get_info(void);

@@ -7,8 +7,8 @@
 
 #define RX_BUFS 16
 #define RX_BUF_SIZE 256
-#define TX_CHUNK 512     /* bytes per TX descriptor / notify */
-#define FIFO_SIZE 8192u  /* power of two; > RX_BUFS * RX_BUF_SIZE so a full batch fits */
+#define TX_CHUNK 512    /* bytes per TX descriptor / notify */
+#define FIFO_SIZE 8192u /* power of two; > RX_BUFS * RX_BUF_SIZE so a full batch fits */
 #define RESET_POLL_LIMIT 1000000
 #define CFG_COLS (VIRTIO_MMIO_CONFIG + 0x0)
 #define CFG_ROWS (VIRTIO_MMIO_CONFIG + 0x2)
@@ -493,10 +493,37 @@ static int tx_wait(void)
     }
 }
 
+static struct vcon_tx_stall stall;
+
+void vcon_tx_stall_reset(void)
+{
+    memset(&stall, 0, sizeof(stall));
+}
+
+const struct vcon_tx_stall *vcon_tx_stall_get(void)
+{
+    return &stall;
+}
+
+/* A chain the device did not use within its notify: it is holding our output back. */
+static void note_stall(void)
+{
+    uint64_t now = counter_read();
+
+    if (!stall.count) {
+        stall.first_ticks = now;
+        stall.first_bytes = stall.bytes;
+    }
+    stall.last_ticks = now;
+    stall.last_bytes = stall.bytes;
+    stall.count++;
+}
+
 /* One descriptor per chunk, waited for synchronously, so descriptor 0 is always free. */
 static int tx_submit(const uint8_t *buf, uint32_t len)
 {
     struct virtq_desc *d = &txq.mem->desc[0];
+    int err;
 
     d->addr = (uint64_t)(uintptr_t)buf;
     d->len = len;
@@ -506,7 +533,12 @@ static int tx_submit(const uint8_t *buf, uint32_t len)
     txq.avail_idx++;
     publish_avail(&txq);
     notify(&txq);
-    return tx_wait();
+    if (!tx_done((uint16_t)(txq.avail_idx - txq.last_used)))
+        note_stall();
+    err = tx_wait();
+    if (!err)
+        stall.bytes += len;
+    return err;
 }
 
 void vcon_flush(void)
@@ -586,8 +618,7 @@ int vcon_tx_chain_poll(void)
     switch (chain_state) {
     case CHAIN_PENDING:
         /* same test as tx_wait(): the chain is the only outstanding element */
-        if ((uint16_t)(used_idx(&txq) - txq.last_used) <
-            (uint16_t)(txq.avail_idx - txq.last_used))
+        if ((uint16_t)(used_idx(&txq) - txq.last_used) < (uint16_t)(txq.avail_idx - txq.last_used))
             return 0;
         dmb_ishld();
         txq.last_used = txq.avail_idx;

@@ -49,6 +49,20 @@ int vcon_has_emerg(void);
  */
 void vcon_set_tx_sleep(int on);
 int vcon_tx_sleep(void);
+/*
+ * Transmit stalls: chains the device had not used by the time their notify returned (a device
+ * that completes inside the notify does that only when it has no room for them). Counted since
+ * vcon_tx_stall_reset(), with the time of the first and last stall and the bytes of completed
+ * chains before each.
+ */
+struct vcon_tx_stall {
+    uint32_t count;
+    uint64_t bytes; /* bytes of chains completed since the reset */
+    uint64_t first_ticks, first_bytes;
+    uint64_t last_ticks, last_bytes;
+};
+void vcon_tx_stall_reset(void);
+const struct vcon_tx_stall *vcon_tx_stall_get(void);
 /* n transmit chains of one byte each, each with its own QueueNotify, each waited for
  * (buffered output is flushed first). 0, or -1 if the device needs a reset. */
 int vcon_notify_bench(uint64_t n, uint8_t byte);
