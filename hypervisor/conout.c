@@ -271,6 +271,22 @@ static uint32_t wake_room(const struct conout_zone *z)
     return MAX(z->hist.size / 4, 1u);
 }
 
+/* How much of p[0..n) to move when only `room` bytes may go: all of it if it fits, else up to
+ * the last line end within room, so that a hypervisor line arriving before the next refill
+ * starts on a line of its own instead of cutting the zone's line in two. With no line end in
+ * room: nothing while less than half the mark is free (the ring still holds plenty for the
+ * UART; the next refill will have more room), else room (a line that long is cut). */
+static uint32_t cut_at_line(const uint8_t *p, uint32_t n, uint32_t room)
+{
+    if (n <= room)
+        return n;
+    for (uint32_t i = room; i > 0; i--) {
+        if (p[i - 1] == '\n')
+            return i;
+    }
+    return room >= CONOUT_REFILL_MARK / 2 ? room : 0;
+}
+
 static void refill_focus(struct conout *co)
 {
     struct conout_zone *z = &co->zones[co->focus];
@@ -280,9 +296,12 @@ static void refill_focus(struct conout *co)
         uint32_t n = history_peek(&z->hist, &p);
         if (!n || used >= CONOUT_REFILL_MARK)
             break;
-        n = MIN(n, CONOUT_REFILL_MARK - used);
-        put(co, p, n);
-        history_consume(&z->hist, n);
+        uint32_t room = CONOUT_REFILL_MARK - used;
+        uint32_t take = cut_at_line(p, n, room);
+        put(co, p, take);
+        history_consume(&z->hist, take);
+        if (take < MIN(n, room))
+            break; /* cut at a line end: the rest waits for the next refill */
     }
     if (z->waiting && history_room(&z->hist) >= wake_room(z)) {
         z->waiting = false;

@@ -59,6 +59,9 @@ def main():
         mode = "icount shift=0" if icount else "plain TCG"
         print(f"{mode:<18}{direct:>14.0f}{virtio:>14.0f}{virtio / direct:>15.3f}")
     print()
+    import bench_uart  # the trio under the 115200-baud speed model
+    bench_uart.print_table(bench_uart.run_all())
+    print()
     import bench_linux  # Linux under the hypervisor vs plain QEMU virtconsole
     bench_linux.print_table(bench_linux.run_all())
     return 0

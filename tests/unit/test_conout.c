@@ -409,11 +409,16 @@ static void test_zone_full(void **state)
     /* background zones and the tagged view never wait */
     zwrite(1, buf, sizeof(buf), true);
     assert_false(conout_zone_full(&co, 1));
-    tick(1); /* one byte onto the wire, one byte of the ring refilled from the history */
+    tick(1); /* one byte onto the wire; a line this long is refilled in half-mark steps */
     assert_int_equal(F.len, 1);
-    assert_int_equal(history_room(&zs[0].hist), 1);
+    assert_int_equal(history_room(&zs[0].hist), 0);
+    tick(CONOUT_PUMP_MAX - 1);
+    assert_int_equal(history_room(&zs[0].hist), 0);
+    tick(CONOUT_PUMP_MAX); /* half the mark free: refilled from the history */
+    assert_int_equal(F.len, CONOUT_REFILL_MARK / 2);
+    assert_int_equal(history_room(&zs[0].hist), CONOUT_REFILL_MARK / 2);
     assert_false(conout_zone_full(&co, 0));
-    assert_int_equal(zwrite(0, buf, 5, true), 1);
+    assert_int_equal(zwrite(0, buf, CONOUT_REFILL_MARK, true), CONOUT_REFILL_MARK / 2);
     assert_true(conout_zone_full(&co, 0));
     drain();
     assert_false(conout_zone_full(&co, 0));
@@ -437,6 +442,8 @@ static void test_focused_nowait_counts_dropped(void **state)
     rig(HSIZE, 0);
     uart_full();
     uint8_t *s = random_stream(HSIZE + 3000 + 10, 31);
+    for (size_t i = 0; i < HSIZE + 3000 + 10; i++)
+        s[i] = s[i] == '\n' ? 'n' : s[i]; /* one long line: refills are not cut at line ends */
     /* fills the ring exactly; the transmitter takes one refill mark into the EL2 ring */
     assert_int_equal(zwrite(0, s, HSIZE, false), HSIZE);
     assert_true(F.irq);
@@ -970,6 +977,60 @@ static void test_pump_bounded(void **state)
 }
 
 /* The transmit interrupt is on exactly while bytes wait in the ring. */
+/* The two-lock protocol (conout.h): while the transmitter runs, a producer leaves the refill to
+ * the transmit interrupt; an interrupt whose drain empties the ring and turns the transmitter off
+ * refills and restarts it, so the bytes written meanwhile are not stranded. */
+static void test_bytes_written_while_on_not_stranded(void **state)
+{
+    (void)state;
+    rig(4096, 0);
+    size_t m = 0;
+    uart_full();
+    zputs(0, "abc");
+    assert_true(F.irq); /* on, with "abc" in the ring */
+    zputs(0, "def");    /* the transmitter is on: "def" stays in the zone's ring */
+    assert_int_equal(txring_used(&co.ring), 3);
+    F.budget = 3;
+    conout_pump(&co); /* drains "abc", finds the ring empty, refills "def", restarts */
+    expect_out(&m, "abc");
+    assert_true(F.irq);
+    assert_int_equal(txring_used(&co.ring), 3);
+    drain();
+    expect_out(&m, "def");
+    assert_false(F.irq);
+    assert_int_equal(history_pending(&zs[0].hist), 0);
+}
+
+/* A refill limited by the mark stops at a line end, so a hypervisor line that arrives meanwhile
+ * goes between the zone's lines instead of cutting one in two. */
+static void test_hv_line_between_zone_lines(void **state)
+{
+    (void)state;
+    rig(8192, 0);
+    uart_full();
+    char line[64];
+    static char expect[8192];
+    size_t e = 0;
+    for (int i = 0; i < 40; i++) {
+        snprintf(line, sizeof(line), "zone line %02d .........................\r\n", i);
+        zputs(0, line);
+    }
+    tick(0); /* the transmit interrupt, with no room in the FIFO: a refill */
+    assert_int_equal(co.ring.buf[(co.ring.head - 1) % co.ring.size], '\n');
+    uint32_t in_ring = txring_used(&co.ring);
+    assert_true(in_ring <= CONOUT_REFILL_MARK && in_ring > CONOUT_REFILL_MARK - 45);
+    hv("note");
+    drain();
+    for (int i = 0; i < 40; i++) {
+        if (e == in_ring)
+            e += (size_t)snprintf(expect + e, sizeof(expect) - e, "[hv] note\r\n");
+        e += (size_t)snprintf(expect + e, sizeof(expect) - e,
+                              "zone line %02d .........................\r\n", i);
+    }
+    size_t m = 0;
+    expect_out(&m, expect);
+}
+
 static void test_tx_irq_tracks_ring(void **state)
 {
     (void)state;
@@ -1015,6 +1076,8 @@ int main(void)
         T(test_hv_dropped_note_waits_for_room),
         T(test_pump_bounded),
         T(test_tx_irq_tracks_ring),
+        T(test_bytes_written_while_on_not_stranded),
+        T(test_hv_line_between_zone_lines),
     };
     return cmocka_run_group_tests_name("conout", tests, NULL, NULL);
 }
