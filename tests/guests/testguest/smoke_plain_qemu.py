@@ -31,7 +31,7 @@ TIMEOUT_LONG = 300  # seconds for flood, bench and paste
 QEMU = "qemu-system-aarch64"
 QEMU_ARGS = [
     "-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "256M",
-    "-display", "none", "-monitor", "none", "-serial", "none",
+    "-display", "none", "-monitor", "none", "-serial", "none", "-nic", "none",
     "-global", "virtio-mmio.force-legacy=false",
     "-device", "virtio-serial-device",
     "-chardev", "stdio,id=c0", "-device", "virtconsole,chardev=c0",
