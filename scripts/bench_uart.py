@@ -44,7 +44,8 @@ clock mode (-icount shift=0, then plain TCG); in each, in this order:
               (history ring, never held back): (a) with zone0 idle at its prompt; (b) with zone0
               running an endless `flood` at the line rate (checked still running when zone1 is
               done, then stopped by restarting zone0). zone1's bench line is read from its
-              replay afterwards. zone0 floods with `txwait irq`: it waits for its stalled chains
+              replay afterwards. After one uncounted warm-up, idle and flooding alternate
+              twice; the best of each counts. zone0 floods with `txwait irq`: it waits for its stalled chains
               asleep in WFI (used-buffer interrupt), not polling. Under -icount QEMU runs every
               vCPU in one thread on one instruction clock, so a zone busy-polling on its own CPU
               would take guest time from the other zone: an emulator effect (on hardware each
@@ -84,6 +85,7 @@ BURST_N = 4096
 RATE_N = 65536
 BG_N = 1048576
 BG_FLOOD_N = 1000000000  # endless at the line rate: stopped by a restart
+BG_RUNS = 2  # each of idle and flooding, alternated; the best of each counts
 GOALS = {"rate": 0.95, "background": 1.05}
 
 PLAIN_ARGS = ["-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-m", "256M", "-nodefaults",
@@ -227,12 +229,18 @@ class Trio:
         r["rate_bps"] = nbytes / (ticks / freq)
         r["rate_ratio"] = r["rate_bps"] / LINE_RATE
         self.cmd("txwait irq", re.compile(rb"txwait irq\r\n"))
-        idle = self.background_bench(False)
-        busy = self.background_bench(True)
-        if not busy["inside_flood"]:
-            raise BenchError("zone0's flood ended before zone1's bench did: %r" % busy)
-        r["bg_idle_us"], r["bg_busy_us"] = idle["us"], busy["us"]
-        r["bg_ratio"] = busy["us"] / idle["us"]
+        # A first background bench is not counted: it runs measurably faster than every later
+        # one (17.8 vs 22.6 ms under -icount, zone0 idle each time), whatever zone0 does.
+        self.background_bench(False)
+        idle, busy = [], []
+        for _ in range(BG_RUNS):
+            idle.append(self.background_bench(False)["us"])
+            b = self.background_bench(True)
+            if not b["inside_flood"]:
+                raise BenchError("zone0's flood ended before zone1's bench did: %r" % b)
+            busy.append(b["us"])
+        r["bg_idle_us"], r["bg_busy_us"] = min(idle), min(busy)
+        r["bg_ratio"] = min(busy) / min(idle)
         return r
 
 
@@ -311,8 +319,10 @@ def print_table(results, out=sys.stdout):
         "rate_bps")
     row("background 1 MiB, zone0 flooding / zone0 idle", "<= 1.05", lambda v: f"{v:.3f}",
         "bg_ratio")
-    row("  (zone1 bench us with zone0 idle)", "", lambda v: f"{v:.0f}", "bg_idle_us")
-    row("  (zone1 bench us while zone0 floods)", "", lambda v: f"{v:.0f}", "bg_busy_us")
+    row("  (zone1 bench us with zone0 idle, best of %d)" % BG_RUNS, "",
+        lambda v: f"{v:.0f}", "bg_idle_us")
+    row("  (zone1 bench us while zone0 floods, best of %d)" % BG_RUNS, "",
+        lambda v: f"{v:.0f}", "bg_busy_us")
     row("4 KiB burst completion, us of guest time (`bench 4096`)", "", lambda v: f"{v:.1f}",
         "burst_us")
     row("EL2 instructions per QueueNotify exit, 1-byte TX", "", lambda v: f"{v:.0f}",
