@@ -1,12 +1,13 @@
-/* Physical interrupt dispatch: the UART to the multiplexer, the EL2 timer to its slots; kicks and
- * maintenance interrupts need no work here because every return to a guest re-evaluates its vCPU
- * state. */
+/* Physical interrupt dispatch: the UART to the multiplexer, the EL2 timer to its slots, the
+ * maintenance interrupt to the vGIC; kicks need no work here beyond a zone's console work,
+ * because every return to a guest re-evaluates its vCPU state. */
 #include "hypervisor/irq.h"
 #include "drivers/gicv3.h"
 #include "drivers/timer.h"
 #include "hypervisor/config.h"
 #include "hypervisor/log.h"
 #include "hypervisor/mux.h"
+#include "hypervisor/vgic.h"
 #include "hypervisor/vtimer.h"
 #include "hypervisor/zone.h"
 
@@ -29,8 +30,17 @@ void irq_handle(void)
             gicv3_eoi(id);
             zone_console_work(current_vcpu());
             return;
-        } else if (id != GIC_MAINT_PPI)
+        } else if (id == GIC_MAINT_PPI) {
+            /* Underflow (ICH_HCR_EL2.UIE): the list registers drained while more interrupts
+             * were pending. The interrupt is level-sensitive and stays asserted while the
+             * condition holds, so it is answered by removing the condition: UIE off here, and
+             * the refill on the way back into the guest (vgic_flush) sets it again only if
+             * interrupts are still left over. Merely acknowledging it would take it again at
+             * once, forever. */
+            vgic_maintenance();
+        } else {
             hv_log("unexpected physical interrupt %u", id);
+        }
         gicv3_eoi(id);
     }
 }

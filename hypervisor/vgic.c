@@ -120,8 +120,8 @@ static void field_set(struct vgic *vg, uint32_t vidx, struct vgic_irq *s, uint32
 }
 
 /* One register of a bank holding `bits` bits per interrupt, starting at interrupt `first`. */
-static void bank_access(struct vgic *vg, uint32_t vidx, uint32_t first, uint32_t bits,
-                        enum field f, uint32_t width, bool write, uint64_t *val)
+static void bank_access(struct vgic *vg, uint32_t vidx, uint32_t first, uint32_t bits, enum field f,
+                        uint32_t width, bool write, uint64_t *val)
 {
     uint32_t n = width * 8 / bits;
     uint64_t mask = (1ULL << bits) - 1;
@@ -146,17 +146,17 @@ struct bank {
 
 /* Register banks common to GICD (SPIs) and the redistributor SGI frame (SGIs/PPIs). */
 static const struct bank banks[] = {
-    {0x0080, 0x80, 1, F_GROUP},      {0x0100, 0x80, 1, F_ENABLE_SET}, {0x0180, 0x80, 1, F_ENABLE_CLR},
-    {0x0200, 0x80, 1, F_PEND_SET},   {0x0280, 0x80, 1, F_PEND_CLR},   {0x0300, 0x80, 1, F_ACTIVE},
-    {0x0380, 0x80, 1, F_ACTIVE},     {0x0400, 0x400, 8, F_PRIO},      {0x0c00, 0x100, 2, F_CFG},
+    {0x0080, 0x80, 1, F_GROUP},    {0x0100, 0x80, 1, F_ENABLE_SET}, {0x0180, 0x80, 1, F_ENABLE_CLR},
+    {0x0200, 0x80, 1, F_PEND_SET}, {0x0280, 0x80, 1, F_PEND_CLR},   {0x0300, 0x80, 1, F_ACTIVE},
+    {0x0380, 0x80, 1, F_ACTIVE},   {0x0400, 0x400, 8, F_PRIO},      {0x0c00, 0x100, 2, F_CFG},
     {0x0d00, 0x80, 1, F_RAZ}, /* IGRPMODR: single security state */
 };
 
 enum bank_result { NOT_BANKED = -1, BANK_BAD = 0, BANK_OK = 1 };
 
 /* Handle an access to a banked register, if off falls in one. */
-static enum bank_result banked(struct vgic *vg, uint32_t vidx, uint64_t off, uint32_t width, bool write,
-                   uint64_t *val, bool private_only)
+static enum bank_result banked(struct vgic *vg, uint32_t vidx, uint64_t off, uint32_t width,
+                               bool write, uint64_t *val, bool private_only)
 {
     for (uint32_t b = 0; b < ARRAY_SIZE(banks); b++) {
         const struct bank *bk = &banks[b];
@@ -418,7 +418,8 @@ static bool place(uint32_t nlr, uint32_t intid, const struct vgic_irq *s)
     for (uint32_t n = 0; n < nlr; n++) {
         if (!(empty & (1u << n)))
             continue;
-        uint64_t lr = ICH_LR_PENDING | ICH_LR_GROUP1 | ((uint64_t)s->prio << ICH_LR_PRIO_SHIFT) | intid;
+        uint64_t lr =
+            ICH_LR_PENDING | ICH_LR_GROUP1 | ((uint64_t)s->prio << ICH_LR_PRIO_SHIFT) | intid;
         gicv3_write_lr(n, lr);
         return true;
     }
@@ -472,4 +473,9 @@ void vgic_flush(struct vcpu *v)
     }
     /* More pending than list registers: ask for a maintenance interrupt when they drain. */
     gicv3_set_underflow_irq(overflow);
+}
+
+void vgic_maintenance(void)
+{
+    gicv3_set_underflow_irq(false);
 }

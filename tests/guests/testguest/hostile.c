@@ -11,6 +11,8 @@
  *                           accesses the hypervisor cannot (or must not) emulate
  *   hostile addrs           all of the above over the sensitive addresses outside our RAM
  *   hostile spin MS         spin with DAIF fully masked
+ *   hostile lr N            N enabled SPIs made pending at once (more than the hypervisor
+ *                           has list registers), then waits for every one to be taken
  *   hostile bigchain [NDESC [SIZE]]
  *                           ONE transmit chain of NDESC descriptors of SIZE bytes each
  *                           (default 16 x 1 MiB) over a RAM buffer holding the flood
@@ -28,6 +30,7 @@
 #include "crc32.h"
 #include "exceptions.h"
 #include "fdt.h"
+#include "gic.h"
 #include "mmio.h"
 #include "pattern.h"
 #include "print.h"
@@ -287,8 +290,8 @@ static void setup_ring_range(void *ctx, uint32_t max, uint32_t *num, uint64_t *d
         *num = 4;
 }
 
-static void setup_num_zero(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc,
-                           uint64_t *avail, uint64_t *used)
+static void setup_num_zero(void *ctx, uint32_t max, uint32_t *num, uint64_t *desc, uint64_t *avail,
+                           uint64_t *used)
 {
     (void)ctx, (void)max, (void)desc, (void)avail, (void)used;
     *num = 0;
@@ -313,8 +316,14 @@ static void setup_num_too_big(void *ctx, uint32_t max, uint32_t *num, uint64_t *
         *num <<= 1;
 }
 
-#define TX_CLASS(n, fn, w) {n, KIND_TX, fn, 0, w}
-#define SETUP_CLASS(n, fn, w) {n, KIND_SETUP, 0, fn, w}
+#define TX_CLASS(n, fn, w)                                                                         \
+    {                                                                                              \
+        n, KIND_TX, fn, 0, w                                                                       \
+    }
+#define SETUP_CLASS(n, fn, w)                                                                      \
+    {                                                                                              \
+        n, KIND_SETUP, 0, fn, w                                                                    \
+    }
 
 static const struct ring_class ring_classes[] = {
     TX_CLASS("head-range", tx_head_range, "TX head index = QueueNum"),
@@ -487,9 +496,9 @@ struct access_op {
 };
 
 static const struct access_op access_ops[] = {
-    {"peek", ACC_PEEK, 0},         {"poke", ACC_POKE, 1},     {"ldp", ACC_LDP, 0},
-    {"stp", ACC_STP, 1},           {"ldr-post", ACC_LDR_POST, 0},
-    {"str-pre", ACC_STR_PRE, 1},   {"ldr64", ACC_LDR64, 0},
+    {"peek", ACC_PEEK, 0},   {"poke", ACC_POKE, 1},         {"ldp", ACC_LDP, 0},
+    {"stp", ACC_STP, 1},     {"ldr-post", ACC_LDR_POST, 0}, {"str-pre", ACC_STR_PRE, 1},
+    {"ldr64", ACC_LDR64, 0},
 };
 
 /*
@@ -594,7 +603,7 @@ static const struct {
 } window_ops[] = {
     {ACC_LDP, VIRTIO_MMIO_MAGIC_VALUE},
     {ACC_LDR_POST, VIRTIO_MMIO_MAGIC_VALUE},
-    {ACC_STP, 0x0f0},     /* reserved registers: harmless if wrongly emulated */
+    {ACC_STP, 0x0f0}, /* reserved registers: harmless if wrongly emulated */
     {ACC_STR_PRE, 0x0f0},
     {ACC_LDR64, VIRTIO_MMIO_MAGIC_VALUE},
 };
@@ -620,8 +629,7 @@ static void cmd_addrs(void)
         n += 2;
     }
     for (unsigned i = 0; i < ARRAY_SIZE(window_ops); i++, n++)
-        aborted += (unsigned)probe(op_by_kind(window_ops[i].kind),
-                                   vcon_base() + window_ops[i].off);
+        aborted += (unsigned)probe(op_by_kind(window_ops[i].kind), vcon_base() + window_ops[i].off);
     t1 = counter_read();
     kprintf("hostile addrs: %u accesses, %u aborted, %u not aborted, %lu us\r\n", n, aborted,
             n - aborted, (unsigned long)ticks_to_us(t1 - t0));
@@ -645,6 +653,60 @@ static void cmd_spin(const char *args)
         ;
     __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
     kputs("hostile spin done\r\n");
+}
+
+/* ---- more pending interrupts than list registers ---- */
+
+#define LR_FIRST_SPI 64 /* clear of the console's SPI (virtio-mmio, 48 and up on QEMU virt) */
+#define LR_MAX 32
+#define LR_WAIT_MS 2000
+
+static volatile uint32_t lr_taken[LR_MAX];
+
+static void lr_handler(uint32_t intid)
+{
+    if (intid >= LR_FIRST_SPI && intid < LR_FIRST_SPI + LR_MAX)
+        lr_taken[intid - LR_FIRST_SPI]++;
+}
+
+static void cmd_lr(const char *args)
+{
+    uint64_t n, t0, end;
+    uint32_t got = 0, twice = 0;
+    uint64_t daif;
+
+    if (parse_u64(args, &n) || n < 1 || n > LR_MAX) {
+        kprintf("usage: hostile lr N (1 to %u)\r\n", LR_MAX);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        lr_taken[i] = 0;
+        if (gic_enable_spi(LR_FIRST_SPI + i, 1, lr_handler)) {
+            kprintf("hostile lr: cannot enable SPI %u\r\n", LR_FIRST_SPI + i);
+            return;
+        }
+    }
+    console_flush();
+    /* Pended with interrupts masked, so that all are pending together when they are taken. */
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+    gic_set_pending_spis(LR_FIRST_SPI, (uint32_t)n);
+    __asm__ volatile("msr daifclr, #2" : : : "memory");
+    t0 = counter_read();
+    end = t0 + ms_to_ticks(LR_WAIT_MS);
+    for (;;) {
+        got = twice = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            got += lr_taken[i] != 0;
+            twice += lr_taken[i] > 1;
+        }
+        if (got == n || counter_read() >= end)
+            break;
+        cpu_relax();
+    }
+    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
+    kprintf("hostile lr %lu: %u of %lu taken, %u more than once, %lu us\r\n", (unsigned long)n, got,
+            (unsigned long)n, twice, (unsigned long)ticks_to_us(counter_read() - t0));
 }
 
 /* ---- one big transmit chain ---- */
@@ -785,15 +847,14 @@ static void cmd_bigchain(const char *args)
     uint32_t crc;
 
     place_buffer(0, &most); /* for the usage message */
-    if (next_number(&args, &ndesc) || next_number(&args, &size) || *skip_spaces(args) ||
-        !ndesc || !size || size > UINT32_MAX || ndesc > most / size) {
+    if (next_number(&args, &ndesc) || next_number(&args, &size) || *skip_spaces(args) || !ndesc ||
+        !size || size > UINT32_MAX || ndesc > most / size) {
         bigchain_usage(most);
         return;
     }
     total = ndesc * size;
     if (ndesc > num) {
-        kprintf("hostile bigchain: TX queue size %u < NDESC %lu\r\n", num,
-                (unsigned long)ndesc);
+        kprintf("hostile bigchain: TX queue size %u < NDESC %lu\r\n", num, (unsigned long)ndesc);
         return;
     }
     addr = place_buffer(total, &most);
@@ -805,8 +866,7 @@ static void cmd_bigchain(const char *args)
     crc = crc32_final(crc32_update(CRC32_INIT, (const void *)(uintptr_t)addr, (size_t)total));
     dsb_ish(); /* the buffer is complete before the device can see the chain */
 
-    kprintf("hostile bigchain: %lu x %lu bytes\r\n", (unsigned long)ndesc,
-            (unsigned long)size);
+    kprintf("hostile bigchain: %lu x %lu bytes\r\n", (unsigned long)ndesc, (unsigned long)size);
     /* Flushes that line, so descriptors 0..NDESC-1 are free; nothing is printed until the
      * device has used the chain. */
     if (vcon_tx_chain_start(addr, (uint32_t)size, (unsigned)ndesc, &t0)) {
@@ -820,8 +880,8 @@ static void cmd_bigchain(const char *args)
     }
     if (!pattern_ends_with_newline(total))
         kputs("\r\n");
-    kprintf("hostile bigchain done crc32=%08x bytes=%lu ticks=%lu\r\n", crc,
-            (unsigned long)total, (unsigned long)(t1 - t0));
+    kprintf("hostile bigchain done crc32=%08x bytes=%lu ticks=%lu\r\n", crc, (unsigned long)total,
+            (unsigned long)(t1 - t0));
 }
 
 /* ---- dispatch ---- */
@@ -833,6 +893,7 @@ static void usage(void)
           "       hostile ldp|stp|ldr-post|str-pre|ldr64 IPA   undecodable accesses\r\n"
           "       hostile addrs               all accesses over sensitive IPAs\r\n"
           "       hostile spin MS             spin with interrupts masked\r\n"
+          "       hostile lr N                N SPIs pending at once, each taken once?\r\n"
           "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
           "                                   (default 16 x 1048576), then crc32 and ticks\r\n");
     list_classes();
@@ -868,6 +929,10 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "spin"))) {
         cmd_spin(rest);
+        return;
+    }
+    if ((rest = match_word(args, "lr"))) {
+        cmd_lr(rest);
         return;
     }
     for (unsigned i = 0; i < ARRAY_SIZE(access_ops); i++) {
