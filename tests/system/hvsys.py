@@ -347,3 +347,17 @@ class Console:
                 id=int(m.group(2)), focused=m.group(1) == b"*", state=m.group(4).decode(),
                 out=int(m.group(5)), inp=int(m.group(6)), dropped=int(m.group(7)))
         return rows
+
+
+def booted(argv, log_path, zones):
+    """A generator for fixtures: yields a booted Console (every zone greeted), closes it
+    afterwards (the transcript stays at log_path), and fails on a hypervisor PANIC."""
+    con = Console(argv, log_path, zones=zones)
+    try:
+        con.boot()
+        yield con
+    finally:
+        con.close()
+        print("transcript: %s" % con.log_path)
+    at = con.wire.find(b"PANIC")
+    assert at < 0, "hypervisor PANIC: %r" % bytes(con.wire[max(0, at - 200):at + 300])

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from hvsys import ESC, ROOT, Console, greeting
+from hvsys import ESC, ROOT, booted, greeting
 
 ZONES = ["zone0", "zone1", "zone2"]
 LR_RE = re.compile(rb"hostile lr (\d+): (\d+) of (\d+) taken, (\d+) more than once, \d+ us\r\n")
@@ -31,13 +31,7 @@ def trio_argv():
 
 @pytest.fixture
 def trio(trio_argv, tmp_path):
-    con = Console(trio_argv, tmp_path / "trio.log", zones=ZONES)
-    try:
-        con.boot()
-        yield con
-    finally:
-        con.close()
-        print("transcript: %s" % con.log_path)
+    yield from booted(trio_argv, tmp_path / "trio.log", ZONES)
 
 
 @pytest.mark.parametrize("zone", [0, 1])

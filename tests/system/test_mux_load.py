@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from hvsys import (ESC, ROOT, Console, banner_re, flood_output, greeting, pattern,
+from hvsys import (ESC, ROOT, banner_re, booted, flood_output, greeting, pattern,
                    prompt)
 
 ZONES = ["zone0", "zone1", "zone2"]
@@ -98,18 +98,10 @@ def per_build():
 
 def booted_trio(build, tmp_path, extra_args=()):
     """A booted trio machine: zone0 focused at its prompt, every zone greeted."""
-    con = Console(build.argv + list(extra_args), tmp_path / ("trio-%s.log" % build.name),
-                  zones=ZONES)
-    con.build = build
-    try:
-        con.boot()
+    for con in booted(build.argv + list(extra_args), tmp_path / ("trio-%s.log" % build.name),
+                      ZONES):
+        con.build = build
         yield con
-    finally:
-        con.close()
-        # The log (tmp_path) keeps the whole transcript, also for a failed test.
-        print("transcript: %s" % con.log_path)
-    assert b"PANIC" not in con.wire, "hypervisor PANIC: %r" % bytes(
-        con.wire[max(0, con.wire.find(b"PANIC") - 200):con.wire.find(b"PANIC") + 300])
 
 
 @pytest.fixture
