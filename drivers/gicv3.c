@@ -194,6 +194,11 @@ void gicv3_write_lr(uint32_t n, uint64_t v)
     lr_access(n, true, v);
 }
 
+uint32_t gicv3_eoi_lrs(void)
+{
+    return (uint32_t)read_sysreg(ICH_EISR_EL2);
+}
+
 uint32_t gicv3_empty_lrs(void)
 {
     return (uint32_t)read_sysreg(ICH_ELRSR_EL2);

@@ -42,6 +42,9 @@ uint32_t gicv3_num_lrs(void);
 uint64_t gicv3_read_lr(uint32_t n);
 void gicv3_write_lr(uint32_t n, uint64_t v);
 uint32_t gicv3_empty_lrs(void); /* ICH_ELRSR_EL2: bit n set = LR n holds nothing */
+/* ICH_EISR_EL2: bit n set = LR n had ICH_LR_EOI and was deactivated by the guest (this raises
+ * the maintenance interrupt until the LR is rewritten). */
+uint32_t gicv3_eoi_lrs(void);
 void gicv3_set_underflow_irq(bool on);
 /* Fresh virtual CPU interface for a vCPU about to start. */
 void gicv3_vcpu_reset(void);

@@ -19,8 +19,8 @@
 #define PL011_RX_BREAK 0x100u
 
 /* pl011_irq_events() bits. */
-#define PL011_EV_RX 1u /* receive FIFO at its level, or receive timeout */
-#define PL011_EV_TX 2u /* transmit FIFO at or below its trigger level (interrupt enabled) */
+#define PL011_EV_RX 1u    /* receive FIFO at its level, or receive timeout */
+#define PL011_EV_TX 2u    /* transmit FIFO at or below its trigger level (interrupt enabled) */
 #define PL011_EV_BREAK 4u /* the line sent a BREAK (reported even while receive is off) */
 
 /* model_irq: called (from the EL2 timer interrupt, slot TIMER_UART_MODEL) when the driver raises

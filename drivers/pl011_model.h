@@ -27,9 +27,9 @@
 struct pl011_model {
     uint64_t ticks10; /* freq * 10: counter ticks for `baud` bytes */
     uint64_t baud;
-    uint64_t t0;      /* anchor: the time transmission (re)started, moved on in whole 10 s */
-    uint64_t done;    /* bytes finished since t0, < baud after every update */
-    uint32_t level;   /* bytes written and not yet finished */
+    uint64_t t0;    /* anchor: the time transmission (re)started, moved on in whole 10 s */
+    uint64_t done;  /* bytes finished since t0, < baud after every update */
+    uint32_t level; /* bytes written and not yet finished */
 };
 
 static inline void pl011_model_init(struct pl011_model *m, uint64_t freq, uint32_t baud)

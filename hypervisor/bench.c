@@ -22,11 +22,10 @@ void bench_direct(void)
     if (!n)
         return;
     uint64_t t0 = counter_now();
-    for (uint64_t i = 0; i < n; i++)
-        {
-            uint8_t b = pattern_byte(i);
-            pl011_write_sync(&b, 1);
-        }
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t b = pattern_byte(i);
+        pl011_write_sync(&b, 1);
+    }
     uint64_t t1 = counter_now();
     hv_log("bench direct bytes=%lu ticks=%lu freq=%lu", n, t1 - t0, counter_freq());
 }

@@ -34,8 +34,8 @@ struct zone_config {
     uint32_t virtio_intid; /* SPI the guest sees for it */
     uint64_t vpl011_ipa;   /* emulated PL011, 0 = none */
     uint32_t vpl011_intid;
-    uint16_t cols, rows;   /* CONSOLE_F_SIZE */
-    uint8_t *history;      /* background output ring */
+    uint16_t cols, rows; /* CONSOLE_F_SIZE */
+    uint8_t *history;    /* background output ring */
     uint32_t history_size;
 };
 
@@ -51,7 +51,7 @@ struct platform_config {
     uint64_t vgicd_ipa, vgicr_ipa;
     const struct zone_config *zones;
     uint32_t nzones;
-    uint32_t focus; /* zone that has the console at boot */
+    uint32_t focus;   /* zone that has the console at boot */
     uint8_t *tx_ring; /* the console's EL2 transmit ring (hypervisor/txring.h) */
     uint32_t tx_ring_size;
     uint32_t input_deaf_ms; /* a focused zone that takes no input this long is not waited for */

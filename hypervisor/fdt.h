@@ -10,9 +10,9 @@
 #include "hypervisor/lib.h"
 
 struct fdt_prop {
-    uint8_t *value;  /* inside the blob */
+    uint8_t *value; /* inside the blob */
     uint32_t len;
-    uint8_t *token;  /* the property's FDT_PROP token, for fdt_nop_prop */
+    uint8_t *token; /* the property's FDT_PROP token, for fdt_nop_prop */
 };
 
 /* Header checks: magic, version, blocks inside `size` (the room the blob may occupy).

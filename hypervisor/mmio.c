@@ -7,7 +7,8 @@ static bool in_window(uint64_t ipa, uint64_t base, uint64_t size)
     return base && ipa >= base && ipa - base < size;
 }
 
-static bool console_access(struct vcpu *v, struct zone *z, uint64_t off, const struct mmio_access *a, uint64_t *val)
+static bool console_access(struct vcpu *v, struct zone *z, uint64_t off,
+                           const struct mmio_access *a, uint64_t *val)
 {
     uint32_t v32 = (uint32_t)*val;
     if (a->width == 8)

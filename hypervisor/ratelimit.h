@@ -1,11 +1,12 @@
-/* Token bucket for log lines: a burst, then one per interval, with a count of what was held back. */
+/* Token bucket for log lines: a burst, then one per interval, with a count of what was held back.
+ */
 #ifndef HV_RATELIMIT_H
 #define HV_RATELIMIT_H
 
 #include "hypervisor/lib.h"
 
 struct ratelimit {
-    uint64_t last;      /* time of the last refill, in counter ticks */
+    uint64_t last; /* time of the last refill, in counter ticks */
     uint32_t tokens;
     uint32_t suppressed;
     bool primed;

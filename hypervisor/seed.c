@@ -24,9 +24,9 @@ static uint32_t rotl(uint32_t v, int n)
 static void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
                            uint8_t out[64])
 {
-    uint32_t in[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1], key[2],
-                       key[3], key[4], key[5], key[6], key[7], counter, nonce[0], nonce[1],
-                       nonce[2]};
+    uint32_t in[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1],
+                       key[2],     key[3],     key[4],     key[5],     key[6], key[7],
+                       counter,    nonce[0],   nonce[1],   nonce[2]};
     uint32_t x[16];
     memcpy(x, in, sizeof(x));
     for (int i = 0; i < 10; i++) {

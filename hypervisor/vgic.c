@@ -3,6 +3,7 @@
 #include "arch/cpu.h"
 #include "arch/sysreg.h"
 #include "drivers/gicv3.h"
+#include "hypervisor/vtimer.h"
 #include "hypervisor/zone.h"
 
 #define GICD_CTLR_GRP1 (1u << 1)
@@ -420,6 +421,8 @@ static bool place(uint32_t nlr, uint32_t intid, const struct vgic_irq *s)
             continue;
         uint64_t lr =
             ICH_LR_PENDING | ICH_LR_GROUP1 | ((uint64_t)s->prio << ICH_LR_PRIO_SHIFT) | intid;
+        if (intid == GIC_VTIMER_PPI)
+            lr |= ICH_LR_EOI; /* its deactivation unmasks the timer: vgic_maintenance */
         gicv3_write_lr(n, lr);
         return true;
     }
@@ -477,5 +480,15 @@ void vgic_flush(struct vcpu *v)
 
 void vgic_maintenance(void)
 {
+    /* Underflow: off; vgic_flush sets it again while interrupts are left over. */
     gicv3_set_underflow_irq(false);
+    /* EOI: list registers that asked to hear of their deactivation. Rewriting them ends the
+     * condition (EISR reads a deactivated LR with ICH_LR_EOI set). */
+    for (uint32_t eoi = gicv3_eoi_lrs(); eoi; eoi &= eoi - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(eoi);
+        uint32_t intid = (uint32_t)(gicv3_read_lr(n) & ICH_LR_VINTID_MASK);
+        gicv3_write_lr(n, 0);
+        if (intid == GIC_VTIMER_PPI)
+            vtimer_deactivated();
+    }
 }

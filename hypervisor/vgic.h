@@ -56,7 +56,8 @@ void vgic_set_level(struct zone *z, uint32_t intid, bool level);
 
 /* On this CPU, before returning to the guest: move deliverable interrupts into list registers. */
 void vgic_flush(struct vcpu *v);
-/* The maintenance interrupt (underflow): turn it off; the next vgic_flush refills. */
+/* The maintenance interrupt on this CPU: underflow (turned off; the next vgic_flush refills)
+ * and deactivations the vGIC asked to hear of (the virtual timer's). */
 void vgic_maintenance(void);
 
 #endif

@@ -9,7 +9,7 @@
 #include "hypervisor/virtqueue.h"
 
 #define VIRTIO_MMIO_WINDOW 0x200
-#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
+#define VIRTIO_MMIO_MAGIC 0x74726976  /* "virt" */
 #define VIRTIO_MMIO_VENDOR 0x4c4d4548 /* "HEML": our vendor id, any value is legal */
 #define VIRTIO_MMIO_CONFIG 0x100
 #define VIRTIO_MAX_QUEUES 2

@@ -150,7 +150,8 @@ enum vq_err vq_pop(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir,
 
 void vq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
-    volatile uint32_t *elem = (volatile uint32_t *)(vq->used + 4 + 8 * (vq->used_idx & (vq->num - 1)));
+    volatile uint32_t *elem =
+        (volatile uint32_t *)(vq->used + 4 + 8 * (vq->used_idx & (vq->num - 1)));
     elem[0] = head;
     elem[1] = len;
     vq->used_idx++;

@@ -1,21 +1,44 @@
 /*
  * Virtual timer forwarding. The guest owns CNTV_* directly (one vCPU per CPU, nothing to switch).
  * When it fires, the physical PPI 27 traps to EL2 because HCR_EL2.IMO is set; we mask the timer
- * output so the level drops, and make virtual PPI 27 pending. The guest's handler reprograms the
- * timer, which clears IMASK again (Linux's arch_timer does exactly that).
+ * output (CNTV_CTL.IMASK) so the level drops, and make virtual PPI 27 pending, with a request
+ * to hear of its deactivation (ICH_LR_EOI). When the guest deactivates it, the maintenance
+ * interrupt comes and we unmask the output again: a guest whose handler only moves CVAL or
+ * TVAL on, never touching CNTV_CTL, goes on ticking. (Linux rewrites CNTV_CTL itself, which
+ * clears IMASK earlier; that is harmless.)
  */
 #include "hypervisor/vtimer.h"
+#include "arch/cpu.h"
 #include "arch/sysreg.h"
 #include "drivers/gicv3.h"
 #include "hypervisor/zone.h"
 
 #define CNTV_CTL_IMASK (1ULL << 1)
 
+/* Per physical CPU (each runs one vCPU): we, not the guest, set IMASK. */
+static bool masked_by_us[MAX_CPUS];
+
 void vtimer_irq(void)
 {
     write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
     isb();
+    masked_by_us[cpu_id()] = true;
     struct vcpu *v = current_vcpu();
     if (v && v->power == VCPU_ON)
         vgic_inject(v->zone, GIC_VTIMER_PPI, v);
+}
+
+void vtimer_deactivated(void)
+{
+    if (!masked_by_us[cpu_id()])
+        return;
+    masked_by_us[cpu_id()] = false;
+    /* Unmasked: if the deadline has passed again meanwhile, the timer fires again at once. */
+    write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) & ~CNTV_CTL_IMASK);
+    isb();
+}
+
+void vtimer_reset(void)
+{
+    masked_by_us[cpu_id()] = false;
 }

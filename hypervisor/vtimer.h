@@ -3,5 +3,9 @@
 #define HV_VTIMER_H
 
 void vtimer_irq(void);
+/* The guest deactivated virtual PPI 27 (EOI maintenance): unmask the timer output we masked. */
+void vtimer_deactivated(void);
+/* A fresh vCPU on this CPU: nothing of ours is masked. */
+void vtimer_reset(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include "hypervisor/irq.h"
 #include "hypervisor/log.h"
 #include "hypervisor/seed.h"
+#include "hypervisor/vtimer.h"
 
 #define HCR_VM (1ULL << 0)
 #define HCR_SWIO (1ULL << 1)
@@ -290,6 +291,7 @@ static void vcpu_enter_fresh(void)
     write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
     write_sysreg(cntv_ctl_el0, 0);
     write_sysreg(cntp_ctl_el0, 0);
+    vtimer_reset();
     gicv3_vcpu_reset();
     isb();
 

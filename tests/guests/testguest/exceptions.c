@@ -50,8 +50,8 @@ static _Noreturn void fatal(const struct exc_frame *f, uint64_t kind)
         in_fatal = 1;
         kprintf("\r\n*** unhandled %s exception (vector %lu): ESR=0x%lx ELR=0x%lx FAR=0x%lx "
                 "SPSR=0x%lx\r\n",
-                kind_name(kind), (unsigned long)kind, (unsigned long)f->esr,
-                (unsigned long)f->elr, (unsigned long)f->far, (unsigned long)f->spsr);
+                kind_name(kind), (unsigned long)kind, (unsigned long)f->esr, (unsigned long)f->elr,
+                (unsigned long)f->far, (unsigned long)f->spsr);
         console_flush();
     }
     halt();

@@ -107,8 +107,7 @@ static const char *prop_name(const struct fdt *f, uint32_t off)
 }
 
 /* Scans the properties starting at off; returns the value of name or 0. */
-static const uint8_t *find_prop(const struct fdt *f, uint32_t off, const char *name,
-                                uint32_t *len)
+static const uint8_t *find_prop(const struct fdt *f, uint32_t off, const char *name, uint32_t *len)
 {
     for (;;) {
         uint32_t tok = token_at(f, off);
@@ -138,8 +137,7 @@ const uint8_t *fdt_prop(const struct fdt *f, const struct fdt_node *n, const cha
 }
 
 /* Reads a one-cell property such as #address-cells, keeping dflt if absent or malformed. */
-static uint32_t cells_prop(const struct fdt *f, uint32_t props, const char *name,
-                           uint32_t dflt)
+static uint32_t cells_prop(const struct fdt *f, uint32_t props, const char *name, uint32_t dflt)
 {
     uint32_t len;
     const uint8_t *p = find_prop(f, props, name, &len);
@@ -218,8 +216,7 @@ int fdt_reg(const struct fdt *f, const struct fdt_node *n, uint32_t idx, uint64_
     uint32_t len, entry;
     const uint8_t *p = fdt_prop(f, n, "reg", &len);
 
-    if (!p || n->addr_cells > FDT_MAX_CELLS || n->size_cells > FDT_MAX_CELLS ||
-        n->addr_cells == 0)
+    if (!p || n->addr_cells > FDT_MAX_CELLS || n->size_cells > FDT_MAX_CELLS || n->addr_cells == 0)
         return -1;
     entry = 4 * (n->addr_cells + n->size_cells);
     if (idx >= len / entry)

@@ -202,6 +202,13 @@ void gic_handle_irq(void)
     write_icc_eoir1_el1(iar);
 }
 
+int gic_enable_ppi(uint32_t intid, irq_handler_fn fn)
+{
+    if (!gic.gicr || intid < 16 || intid > 31 || add_handler(intid, fn))
+        return -1;
+    return gic_ppi_wake(intid, 1);
+}
+
 int gic_ppi_wake(uint32_t intid, int on)
 {
     uint32_t bit = 1u << intid;

@@ -25,6 +25,8 @@ int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn);
  * later anyway, it has no handler and is just acknowledged. -1 without a GIC.
  */
 int gic_ppi_wake(uint32_t intid, int on);
+/* PPI intid (16-31) of this CPU enabled with a handler. */
+int gic_enable_ppi(uint32_t intid, irq_handler_fn fn);
 /* SPIs first .. first+n-1 (n <= 32) made pending through GICD_ISPENDR, all at once. */
 int gic_set_pending_spis(uint32_t first, uint32_t n);
 /* Called from the IRQ vector. */

@@ -13,6 +13,8 @@
  *   hostile spin MS         spin with DAIF fully masked
  *   hostile lr N            N enabled SPIs made pending at once (more than the hypervisor
  *                           has list registers), then waits for every one to be taken
+ *   hostile timer [MS]      the virtual timer ticking every millisecond for MS (default 100)
+ *                           ms, its handler rewriting only CVAL (never CNTV_CTL)
  *   hostile bigchain [NDESC [SIZE]]
  *                           ONE transmit chain of NDESC descriptors of SIZE bytes each
  *                           (default 16 x 1 MiB) over a RAM buffer holding the flood
@@ -709,6 +711,58 @@ static void cmd_lr(const char *args)
             (unsigned long)n, twice, (unsigned long)ticks_to_us(counter_read() - t0));
 }
 
+/* ---- a timer handler that only rewrites CVAL ---- */
+
+#define VTIMER_PPI 27
+#define CNTV_CTL_ENABLE 1u
+
+static volatile uint32_t timer_ticks;
+static uint64_t timer_period;
+
+static void timer_handler(uint32_t intid)
+{
+    (void)intid;
+    timer_ticks++;
+    /* The next deadline only: CNTV_CTL is left as it is, as a guest may (the architecture
+     * does not ask a handler to touch it). */
+    write_cntv_cval_el0(read_cntv_cval_el0() + timer_period);
+    isb();
+}
+
+static void cmd_timer(const char *args)
+{
+    uint64_t ms = 100, t0, end, daif;
+
+    if (*skip_spaces(args) && (parse_u64(args, &ms) || ms < 1 || ms > 10000)) {
+        kputs("usage: hostile timer [MS] (1 to 10000, default 100)\r\n");
+        return;
+    }
+    console_flush();
+    timer_ticks = 0;
+    timer_period = ms_to_ticks(1);
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+    if (gic_enable_ppi(VTIMER_PPI, timer_handler)) {
+        __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
+        kputs("hostile timer: no GIC\r\n");
+        return;
+    }
+    t0 = counter_read();
+    end = t0 + ms_to_ticks(ms);
+    write_cntv_cval_el0(t0 + timer_period);
+    write_cntv_ctl_el0(CNTV_CTL_ENABLE);
+    isb();
+    __asm__ volatile("msr daifclr, #2" : : : "memory");
+    while (counter_read() < end)
+        cpu_relax(); /* no exit of our own: only the timer's interrupts reach the hypervisor */
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+    write_cntv_ctl_el0(0);
+    isb();
+    gic_ppi_wake(VTIMER_PPI, 0);
+    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
+    kprintf("hostile timer: %u ticks in %lu ms (period 1 ms)\r\n", timer_ticks, (unsigned long)ms);
+}
+
 /* ---- one big transmit chain ---- */
 
 extern char _start[], __image_end[];
@@ -894,6 +948,7 @@ static void usage(void)
           "       hostile addrs               all accesses over sensitive IPAs\r\n"
           "       hostile spin MS             spin with interrupts masked\r\n"
           "       hostile lr N                N SPIs pending at once, each taken once?\r\n"
+          "       hostile timer [MS]          1 ms ticks, the handler rewriting only CVAL\r\n"
           "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
           "                                   (default 16 x 1048576), then crc32 and ticks\r\n");
     list_classes();
@@ -933,6 +988,10 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "lr"))) {
         cmd_lr(rest);
+        return;
+    }
+    if ((rest = match_word(args, "timer"))) {
+        cmd_timer(rest);
         return;
     }
     for (unsigned i = 0; i < ARRAY_SIZE(access_ops); i++) {

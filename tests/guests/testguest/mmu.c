@@ -122,8 +122,8 @@ static uint64_t tcr_value(void)
 
     if (parange > 5) /* 52-bit PAs need extra descriptor formats we do not use */
         parange = 5;
-    return TCR_T0SZ(64 - VA_BITS) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
-           TCR_TG0_4K | TCR_EPD1 | TCR_TG1_4K | TCR_IPS(parange);
+    return TCR_T0SZ(64 - VA_BITS) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K |
+           TCR_EPD1 | TCR_TG1_4K | TCR_IPS(parange);
 }
 
 void mmu_enable(void)
