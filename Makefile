@@ -125,7 +125,7 @@ qemu-cmd:
 UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \
 	hypervisor/history.c hypervisor/tagline.c hypervisor/escape.c hypervisor/ratelimit.c \
 	hypervisor/lib.c arch/esr.c hypervisor/conout.c hypervisor/txring.c hypervisor/tagq.c \
-	hypervisor/kbd.c
+	hypervisor/kbd.c hypervisor/lifecycle.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h hypervisor/*.h arch/*.h)

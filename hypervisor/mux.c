@@ -294,7 +294,7 @@ static enum pending_action command(uint8_t c)
 
 static bool zone_takes_input(const struct zone *z)
 {
-    return z->state == ZONE_RUNNING;
+    return zone_running(z);
 }
 
 /* Can the next UART byte be consumed without losing it (or, when deaf, must it be anyway)? */
@@ -445,7 +445,7 @@ void mux_input_space(struct zone *z)
         changed = true;
     }
     if (z->id == mux.deaf_zone) {
-        if (!noted && z->state == ZONE_RUNNING)
+        if (!noted && zone_running(z))
             hv_printf_locked("%s reads input again", z->cfg->name);
         mux.deaf_zone = NO_DEAF_ZONE;
         changed = true;

@@ -49,9 +49,9 @@ static void irq_reset(struct vgic_irq *s, uint32_t intid)
     s->edge = intid < 16; /* SGIs are always edge; PPIs and SPIs start level */
 }
 
-void vgic_init(struct vgic *vg, uint32_t nvcpus)
+static void vgic_clear(struct vgic *vg, uint32_t nvcpus)
 {
-    memset(vg, 0, sizeof(*vg));
+    memset(vg, 0, offsetof(struct vgic, lock));
     vg->nvcpus = nvcpus;
     for (uint32_t v = 0; v < nvcpus; v++) {
         vg->cpu[v].asleep = true;
@@ -60,6 +60,19 @@ void vgic_init(struct vgic *vg, uint32_t nvcpus)
     }
     for (uint32_t i = 0; i < VGIC_NR_SPIS; i++)
         irq_reset(&vg->spi[i], i + 32);
+}
+
+void vgic_init(struct vgic *vg, uint32_t nvcpus)
+{
+    memset(&vg->lock, 0, sizeof(vg->lock));
+    vgic_clear(vg, nvcpus);
+}
+
+void vgic_reset(struct vgic *vg)
+{
+    spin_lock(&vg->lock);
+    vgic_clear(vg, vg->nvcpus);
+    spin_unlock(&vg->lock);
 }
 
 static uint32_t field_get(const struct vgic_irq *s, enum field f)

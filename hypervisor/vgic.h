@@ -29,7 +29,6 @@ struct vgic_vcpu {
 };
 
 struct vgic {
-    spinlock_t lock;
     uint32_t ctlr;
     uint32_t nvcpus;
     struct vgic_irq spi[VGIC_NR_SPIS];
@@ -39,12 +38,16 @@ struct vgic {
      * every return to a guest looks only at pending interrupts instead of all VGIC_NR_IRQS. */
     uint32_t pend_priv[MAX_VCPUS];
     uint32_t pend_spi[VGIC_NR_SPIS / 32];
+    /* Last: vgic_reset clears everything before it, under it. */
+    spinlock_t lock;
 };
 
 struct vcpu;
 struct zone;
 
 void vgic_init(struct vgic *vg, uint32_t nvcpus);
+/* Back to the state at boot, under the lock: another CPU may be injecting meanwhile. */
+void vgic_reset(struct vgic *vg);
 bool vgic_dist_access(struct vcpu *v, uint64_t off, uint32_t width, bool write, uint64_t *val);
 bool vgic_redist_access(struct vcpu *v, uint64_t off, uint32_t width, bool write, uint64_t *val);
 /* Trapped ICC_SGI1R_EL1 write: SGIs between a zone's vCPUs. */

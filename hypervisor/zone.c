@@ -5,6 +5,7 @@
 #include "arch/sysreg.h"
 #include "drivers/gicv3.h"
 #include "hypervisor/irq.h"
+#include "hypervisor/lifecycle.h"
 #include "hypervisor/log.h"
 #include "hypervisor/seed.h"
 #include "hypervisor/vtimer.h"
@@ -39,15 +40,12 @@ struct vcpu *current_vcpu(void)
 
 const char *zone_state_str(const struct zone *z)
 {
-    switch (z->state) {
-    case ZONE_RUNNING:
-        return "running";
-    case ZONE_OFF:
-        return "off";
-    case ZONE_RESTARTING:
-        return "restarting";
-    }
-    return "?";
+    return life_str(&z->life);
+}
+
+bool zone_running(const struct zone *z)
+{
+    return __atomic_load_n(&z->life.state, __ATOMIC_ACQUIRE) == LIFE_RUNNING;
 }
 
 void zone_log(struct zone *z, const char *fmt, ...)
@@ -252,7 +250,7 @@ static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c
     vpl011_init(&z->vuart, &z->con, &uart_host, z);
     mux_zone_init(z);
     zone_load(z);
-    z->state = ZONE_RUNNING;
+    life_init(&z->life);
     z->vcpu[0].power = VCPU_ON_PENDING;
 }
 
@@ -313,14 +311,38 @@ static void vcpu_enter(void)
     arch_reset_stack(top - sizeof(struct trap_frame), vcpu_enter_fresh);
 }
 
+/* ---- the zone's life cycle (lifecycle.h), serialized by z->life_lock ---- */
+
+static void do_stop_all(struct zone *z);
+
+/* Under life_lock: the zone's vCPUs are all off; if a stop was under way, it is complete. */
+static void stop_progress(struct zone *z)
+{
+    for (uint32_t i = 0; i < z->nvcpus; i++)
+        if (__atomic_load_n(&z->vcpu[i].power, __ATOMIC_ACQUIRE) != VCPU_OFF)
+            return;
+    if (life_all_stopped(&z->life) == LIFE_DO_LOAD)
+        vcpu_kick(&z->vcpu[0]); /* vCPU 0's CPU reloads (cpu_idle) */
+}
+
+/* Under life_lock: carry out what a transition asked for. */
+static void life_act(struct zone *z, enum life_action a)
+{
+    if (a == LIFE_DO_STOP_ALL)
+        do_stop_all(z);
+}
+
 static void vcpu_stop(struct vcpu *v) __attribute__((noreturn));
 static void vcpu_stop(struct vcpu *v)
 {
+    struct zone *z = v->zone;
     gicv3_vcpu_reset();
     write_sysreg(ICH_HCR_EL2, 0);
+    spin_lock(&z->life_lock);
     v->stop_req = false;
     __atomic_store_n(&v->power, VCPU_OFF, __ATOMIC_RELEASE);
-    vcpu_kick(&v->zone->vcpu[0]); /* a restart on vCPU 0 may be waiting for us */
+    stop_progress(z);
+    spin_unlock(&z->life_lock);
     arch_reset_stack(cpu_stack_top(cpu_id()), cpu_idle);
 }
 
@@ -338,64 +360,76 @@ void vcpu_cpu_off(struct vcpu *v)
 
 int32_t vcpu_cpu_on(struct zone *z, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 {
-    for (uint32_t i = 0; i < z->nvcpus; i++) {
-        struct vcpu *t = &z->vcpu[i];
-        if ((t->vmpidr & 0xff00ffffffULL) != (mpidr & 0xff00ffffffULL))
-            continue;
-        if (!gmem_translate(&z->mem, entry, 4))
-            return PSCI_INVALID_PARAMETERS;
-        uint32_t expect = VCPU_OFF;
+    struct vcpu *t = NULL;
+    for (uint32_t i = 0; i < z->nvcpus && !t; i++)
+        if ((z->vcpu[i].vmpidr & 0xff00ffffffULL) == (mpidr & 0xff00ffffffULL))
+            t = &z->vcpu[i];
+    if (!t || !gmem_translate(&z->mem, entry, 4))
+        return PSCI_INVALID_PARAMETERS;
+    int32_t ret = PSCI_SUCCESS;
+    spin_lock(&z->life_lock);
+    uint32_t power = __atomic_load_n(&t->power, __ATOMIC_ACQUIRE);
+    if (!life_may_cpu_on(&z->life)) {
+        ret = PSCI_DENIED; /* the zone is stopping: nothing may start */
+    } else if (power != VCPU_OFF) {
+        ret = power == VCPU_ON ? PSCI_ALREADY_ON : PSCI_ON_PENDING;
+    } else {
+        /* Only now, with the start certain: a failing call never touches a start in flight. */
         t->entry = entry;
         t->arg = ctx;
-        if (!__atomic_compare_exchange_n(&t->power, &expect, VCPU_ON_PENDING, false,
-                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            return expect == VCPU_ON ? PSCI_ALREADY_ON : PSCI_ON_PENDING;
-        vcpu_kick(t);
-        return PSCI_SUCCESS;
+        __atomic_store_n(&t->power, VCPU_ON_PENDING, __ATOMIC_RELEASE);
     }
-    return PSCI_INVALID_PARAMETERS;
+    spin_unlock(&z->life_lock);
+    if (ret == PSCI_SUCCESS)
+        vcpu_kick(t);
+    return ret;
 }
 
-static void stop_all(struct zone *z)
+/* Under life_lock: every vCPU that is on (or about to be) is asked to stop. */
+static void do_stop_all(struct zone *z)
 {
     for (uint32_t i = 0; i < z->nvcpus; i++) {
         struct vcpu *v = &z->vcpu[i];
-        if (v->power != VCPU_OFF)
+        if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_OFF) {
             v->stop_req = true;
-        vcpu_kick(v);
+            vcpu_kick(v);
+        }
     }
+    stop_progress(z); /* nothing was running: complete now */
 }
 
 void zone_power_off(struct zone *z)
 {
-    z->state = ZONE_OFF;
-    stop_all(z);
+    spin_lock(&z->life_lock);
+    life_act(z, life_request_off(&z->life));
+    spin_unlock(&z->life_lock);
     mux_input_space(z); /* input for it is discarded now, so UART reading may resume */
 }
 
 void zone_restart(struct zone *z)
 {
-    z->state = ZONE_RESTARTING;
-    __atomic_store_n(&z->restart_req, true, __ATOMIC_RELEASE);
-    stop_all(z);
+    spin_lock(&z->life_lock);
+    life_act(z, life_request_restart(&z->life));
+    spin_unlock(&z->life_lock);
 }
 
-/* On vCPU 0's CPU, once every vCPU of the zone has stopped: reload and boot again. */
-static void zone_do_restart(struct zone *z)
+/* On vCPU 0's CPU, in LOADING: reset the devices, reload the images, start vCPU 0. No request
+ * can change anything meanwhile (lifecycle.h: LOADING only remembers an off). */
+static void zone_do_load(struct zone *z)
 {
     for (uint32_t i = 0; i < z->nvcpus; i++)
-        if (z->vcpu[i].power != VCPU_OFF)
-            return; /* not yet: its vcpu_stop will kick us */
-    z->restart_req = false;
-    vgic_init(&z->vgic, z->nvcpus);
+        z->vcpu[i].stop_req = false; /* a restart clears every stop request */
+    vgic_reset(&z->vgic);
     spin_lock(&z->con_lock);
     vmmio_init(&z->con.mmio); /* held keyboard input stays for the new boot */
     vpl011_init(&z->vuart, &z->con, &uart_host, z);
     spin_unlock(&z->con_lock);
     zone_load(z);
-    z->state = ZONE_RUNNING;
     zone_log(z, "restarted (boot %u)", z->boots);
-    z->vcpu[0].power = VCPU_ON_PENDING;
+    spin_lock(&z->life_lock);
+    __atomic_store_n(&z->vcpu[0].power, VCPU_ON_PENDING, __ATOMIC_RELEASE);
+    life_act(z, life_loaded(&z->life));
+    spin_unlock(&z->life_lock);
 }
 
 void cpu_idle(void)
@@ -403,14 +437,19 @@ void cpu_idle(void)
     struct vcpu *v = current_vcpu();
     for (;;) {
         if (v) {
-            if (v->stop_req && v->power != VCPU_ON) {
-                /* Stopped before it ever ran (CPU_ON raced with a zone stop). */
-                v->stop_req = false;
-                v->power = VCPU_OFF;
-                vcpu_kick(&v->zone->vcpu[0]);
+            struct zone *z = v->zone;
+            if (v->stop_req) {
+                /* Asked to stop before it ever ran (started just before the zone stopped). */
+                spin_lock(&z->life_lock);
+                if (v->power != VCPU_ON) {
+                    v->stop_req = false;
+                    __atomic_store_n(&v->power, VCPU_OFF, __ATOMIC_RELEASE);
+                    stop_progress(z);
+                }
+                spin_unlock(&z->life_lock);
             }
-            if (v->idx == 0 && v->zone->restart_req)
-                zone_do_restart(v->zone);
+            if (v->idx == 0 && __atomic_load_n(&z->life.state, __ATOMIC_ACQUIRE) == LIFE_LOADING)
+                zone_do_load(z);
             if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON_PENDING && !v->stop_req)
                 vcpu_enter();
         }

@@ -7,6 +7,7 @@
 #include "arch/traps.h"
 #include "hypervisor/config.h"
 #include "hypervisor/guest_mem.h"
+#include "hypervisor/lifecycle.h"
 #include "hypervisor/mux.h"
 #include "hypervisor/ratelimit.h"
 #include "hypervisor/vgic.h"
@@ -14,7 +15,6 @@
 #include "hypervisor/vpl011.h"
 
 enum vcpu_power { VCPU_OFF = 0, VCPU_ON_PENDING, VCPU_ON };
-enum zone_state { ZONE_RUNNING = 0, ZONE_OFF, ZONE_RESTARTING };
 
 struct vcpu {
     struct zone *zone;
@@ -41,8 +41,8 @@ struct zone {
     struct vpl011 vuart;
     struct mux_zone mux;
     struct ratelimit log_rl;
-    volatile uint32_t state;
-    volatile bool restart_req;
+    spinlock_t life_lock; /* serializes every life-cycle transition and every vCPU start/stop */
+    struct life life;
     uint32_t boots;
 };
 
@@ -52,6 +52,7 @@ extern uint32_t nzones;
 void zones_init(void);
 struct vcpu *current_vcpu(void); /* NULL while this CPU idles at EL2 */
 const char *zone_state_str(const struct zone *z);
+bool zone_running(const struct zone *z);
 
 /* Per-CPU life: idle at EL2 until our vCPU is started, then run it. Never returns. */
 void cpu_idle(void) __attribute__((noreturn));

@@ -15,6 +15,10 @@
  *                           has list registers), then waits for every one to be taken
  *   hostile timer [MS]      the virtual timer ticking every millisecond for MS (default 100)
  *                           ms, its handler rewriting only CVAL (never CNTV_CTL)
+ *   hostile cpuon           failing PSCI CPU_ON calls (self, unknown MPIDR, entry outside
+ *                           RAM), each result printed; this zone must go on unharmed
+ *   hostile reset-storm [off]  PSCI SYSTEM_RESET (or SYSTEM_OFF), to be raced against the
+ *                           console's restart key by a test
  *   hostile bigchain [NDESC [SIZE]]
  *                           ONE transmit chain of NDESC descriptors of SIZE bytes each
  *                           (default 16 x 1 MiB) over a RAM buffer holding the flood
@@ -763,6 +767,53 @@ static void cmd_timer(const char *args)
     kprintf("hostile timer: %u ticks in %lu ms (period 1 ms)\r\n", timer_ticks, (unsigned long)ms);
 }
 
+/* ---- PSCI ---- */
+
+#define PSCI_CPU_ON 0xc4000003u
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_SYSTEM_RESET 0x84000009u
+
+static int64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    register uint64_t x0 __asm__("x0") = fn;
+    register uint64_t x1 __asm__("x1") = a1;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
+    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+    return (int64_t)x0;
+}
+
+static void cmd_cpuon(const char *args)
+{
+    static const struct {
+        const char *what;
+        uint64_t mpidr, entry;
+    } calls[] = {
+        {"self", 0, 0}, /* entry filled in: our own RAM */
+        {"unknown mpidr", 0x7, 0},
+        {"entry outside RAM", 0, 0x1000},
+        {"self again", 0, 0},
+    };
+    (void)args;
+    for (unsigned i = 0; i < ARRAY_SIZE(calls); i++) {
+        uint64_t entry = calls[i].entry ? calls[i].entry : (uint64_t)(uintptr_t)cmd_cpuon;
+        int64_t r = psci(PSCI_CPU_ON, calls[i].mpidr, entry, 0x5eed);
+        kprintf("hostile cpuon %s: %ld\r\n", calls[i].what, (long)r);
+    }
+}
+
+static const char *match_word(const char *args, const char *word);
+
+static void cmd_reset_storm(const char *args)
+{
+    int off = match_word(skip_spaces(args), "off") != 0;
+
+    kprintf("hostile reset-storm: %s\r\n", off ? "SYSTEM_OFF" : "SYSTEM_RESET");
+    console_flush();
+    psci(off ? PSCI_SYSTEM_OFF : PSCI_SYSTEM_RESET, 0, 0, 0);
+    kputs("hostile reset-storm: still running after the call\r\n");
+}
+
 /* ---- one big transmit chain ---- */
 
 extern char _start[], __image_end[];
@@ -949,6 +1000,8 @@ static void usage(void)
           "       hostile spin MS             spin with interrupts masked\r\n"
           "       hostile lr N                N SPIs pending at once, each taken once?\r\n"
           "       hostile timer [MS]          1 ms ticks, the handler rewriting only CVAL\r\n"
+          "       hostile cpuon               failing PSCI CPU_ON calls\r\n"
+          "       hostile reset-storm [off]   PSCI SYSTEM_RESET (SYSTEM_OFF)\r\n"
           "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
           "                                   (default 16 x 1048576), then crc32 and ticks\r\n");
     list_classes();
@@ -992,6 +1045,14 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "timer"))) {
         cmd_timer(rest);
+        return;
+    }
+    if ((rest = match_word(args, "cpuon"))) {
+        cmd_cpuon(rest);
+        return;
+    }
+    if ((rest = match_word(args, "reset-storm"))) {
+        cmd_reset_storm(rest);
         return;
     }
     for (unsigned i = 0; i < ARRAY_SIZE(access_ops); i++) {
