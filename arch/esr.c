@@ -74,3 +74,22 @@ void esr_decode_sysreg(uint64_t esr, struct sysreg_access *out)
     out->crm = (uint8_t)((iss >> 1) & 0xf);
     out->read = (iss & 1) != 0;
 }
+
+bool spsr_from_el0(uint64_t spsr)
+{
+    return (spsr & SPSR_M_AARCH32) || (spsr & SPSR_M_MASK) == 0;
+}
+
+uint64_t el1_sync_vector_offset(uint64_t spsr)
+{
+    if (spsr & SPSR_M_AARCH32)
+        return 0x600;
+    switch (spsr & SPSR_M_MASK) {
+    case 0x4: /* EL1t */
+        return 0x000;
+    case 0x5: /* EL1h */
+        return 0x200;
+    default: /* EL0t */
+        return 0x400;
+    }
+}

@@ -33,10 +33,26 @@ struct mmio_access {
     uint64_t ipa;
     uint8_t width; /* bytes: 1, 2, 4, 8 */
     bool write;
-    uint8_t reg;  /* SRT: transfer register, 31 = XZR */
-    bool sign;    /* SSE: sign-extend the loaded value */
-    bool reg64;   /* SF: destination is an X register */
+    uint8_t reg; /* SRT: transfer register, 31 = XZR */
+    bool sign;   /* SSE: sign-extend the loaded value */
+    bool reg64;  /* SF: destination is an X register */
 };
+
+/* Bytes of the trapped instruction, to step over it: 4, or 2 for a 16-bit T32 one (ESR.IL). */
+static inline uint64_t esr_insn_len(uint64_t esr)
+{
+    return (esr & ESR_IL) ? 4 : 2;
+}
+
+/* SPSR fields of the state an exception came from. */
+#define SPSR_M_AARCH32 (1ULL << 4)
+#define SPSR_M_MASK 0xfULL
+/* Did the exception come from EL0 (AArch64 EL0t, or AArch32, which under an AArch64 EL1 can only
+ * be EL0)? */
+bool spsr_from_el0(uint64_t spsr);
+/* VBAR_EL1 offset of a synchronous exception taken to EL1 from that state: current EL with
+ * SP_EL0 0x000, with SP_EL1 0x200, lower EL in AArch64 0x400, lower EL in AArch32 0x600. */
+uint64_t el1_sync_vector_offset(uint64_t spsr);
 
 enum dabt_result esr_decode_dabt(uint64_t esr, uint64_t hpfar, uint64_t far,
                                  struct mmio_access *out);

@@ -14,16 +14,13 @@
 #include "hypervisor/zone.h"
 
 #define SPSR_EL1H_MASKED 0x3c5ULL
-#define SPSR_MODE_MASK 0xfULL
 #define DFSC_SYNC_EXTERNAL 0x10
 
 /* Deliver a synchronous exception to the guest's EL1 as the hardware would. */
 static void inject_sync(struct trap_frame *f, uint64_t esr, uint64_t far)
 {
-    uint64_t mode = f->spsr & SPSR_MODE_MASK;
     uint64_t vbar = read_sysreg(vbar_el1);
-    /* Offsets: current EL with SP_EL0 0x000, with SP_ELx 0x200, from EL0 (AArch64) 0x400. */
-    uint64_t off = mode == 0x4 ? 0x000 : mode == 0x5 ? 0x200 : 0x400;
+    uint64_t off = el1_sync_vector_offset(f->spsr);
     write_sysreg(esr_el1, esr);
     write_sysreg(far_el1, far);
     write_sysreg(elr_el1, f->elr);
@@ -34,7 +31,7 @@ static void inject_sync(struct trap_frame *f, uint64_t esr, uint64_t far)
 
 static bool from_el0(const struct trap_frame *f)
 {
-    return (f->spsr & SPSR_MODE_MASK) == 0;
+    return spsr_from_el0(f->spsr);
 }
 
 void inject_data_abort(struct trap_frame *f, uint64_t far, bool write)
@@ -77,7 +74,7 @@ static void handle_dabt(struct vcpu *v, struct trap_frame *f, uint64_t esr)
     }
     if (!a.write)
         frame_set_reg(f, a.reg, mmio_load_extend(&a, val));
-    f->elr += 4;
+    f->elr += esr_insn_len(esr);
 }
 
 static void handle_sysreg(struct vcpu *v, struct trap_frame *f, uint64_t esr)
@@ -86,16 +83,17 @@ static void handle_sysreg(struct vcpu *v, struct trap_frame *f, uint64_t esr)
     esr_decode_sysreg(esr, &s);
     if (sysreg_enc(&s) == SYSREG_ENC(3, 0, 12, 11, 5) && !s.read) { /* ICC_SGI1R_EL1 */
         vgic_send_sgi(v, frame_reg(f, s.reg));
-        f->elr += 4;
+        f->elr += esr_insn_len(esr);
         return;
     }
     if (sysreg_enc(&s) == SYSREG_ENC(3, 0, 12, 11, 6) || /* ICC_ASGI1R_EL1, ICC_SGI0R_EL1 */
         sysreg_enc(&s) == SYSREG_ENC(3, 0, 12, 11, 7)) {
-        f->elr += 4; /* group 0 / other-security SGIs do not exist for a zone */
+        f->elr += esr_insn_len(esr); /* group 0 / other-security SGIs do not exist for a zone */
         return;
     }
-    zone_log(v->zone, "undefined instruction injected: system register S%u_%u_C%u_C%u_%u at pc 0x%lx",
-             s.op0, s.op1, s.crn, s.crm, s.op2, f->elr);
+    zone_log(v->zone,
+             "undefined instruction injected: system register S%u_%u_C%u_C%u_%u at pc 0x%lx", s.op0,
+             s.op1, s.crn, s.crm, s.op2, f->elr);
     inject_undef(f);
 }
 
@@ -116,14 +114,14 @@ void trap_guest_sync(struct trap_frame *f)
         psci_handle(v, f); /* ELR already points past the HVC */
         break;
     case EC_SMC64:
-        f->elr += 4; /* a trapped SMC returns to itself */
+        f->elr += esr_insn_len(esr); /* a trapped SMC returns to itself */
         psci_handle(v, f);
         break;
     case EC_SYSREG:
         handle_sysreg(v, f, esr);
         break;
     case EC_WFX:
-        f->elr += 4;
+        f->elr += esr_insn_len(esr);
         break;
     default:
         zone_log(v->zone, "undefined instruction injected: exception class 0x%lx at pc 0x%lx",
@@ -163,6 +161,6 @@ void trap_el2_sync(struct trap_frame *f)
 
 void trap_el2_bad(struct trap_frame *f)
 {
-    hv_panic("unexpected EL2 exception vector: ESR 0x%lx ELR 0x%lx on CPU %u",
-             read_sysreg(esr_el2), f->elr, cpu_id());
+    hv_panic("unexpected EL2 exception vector: ESR 0x%lx ELR 0x%lx on CPU %u", read_sysreg(esr_el2),
+             f->elr, cpu_id());
 }

@@ -46,22 +46,30 @@ void psci_handle(struct vcpu *v, struct trap_frame *f)
     struct zone *z = v->zone;
     uint32_t fid = (uint32_t)f->x[0];
     int64_t ret = PSCI_NOT_SUPPORTED;
+    /* SMC32/HVC32 calling convention (function id bit 30 clear): the arguments are the low 32
+     * bits of x1-x3, whatever the upper halves hold (SMCCC 1.1, 2.6). */
+    uint64_t a1 = f->x[1], a2 = f->x[2], a3 = f->x[3];
+    if (!(fid & (1u << 30))) {
+        a1 = (uint32_t)a1;
+        a2 = (uint32_t)a2;
+        a3 = (uint32_t)a3;
+    }
     switch (fid) {
     case PSCI_VERSION:
         ret = 0x10001; /* 1.1 */
         break;
     case PSCI_FEATURES:
-        ret = supported((uint32_t)f->x[1]) ? 0 : PSCI_NOT_SUPPORTED;
+        ret = supported((uint32_t)a1) ? 0 : PSCI_NOT_SUPPORTED;
         break;
     case PSCI_CPU_ON:
     case PSCI_CPU_ON_32:
-        ret = vcpu_cpu_on(z, f->x[1], f->x[2], f->x[3]);
+        ret = vcpu_cpu_on(z, a1, a2, a3);
         break;
     case PSCI_CPU_OFF:
         vcpu_cpu_off(v);
     case PSCI_AFFINITY_INFO:
     case PSCI_AFFINITY_INFO_32:
-        ret = affinity_info(z, f->x[1], f->x[2]);
+        ret = affinity_info(z, a1, a2);
         break;
     case PSCI_MIGRATE_INFO_TYPE:
         ret = 2; /* no trusted OS that would need migrating */

@@ -403,11 +403,12 @@ void vgic_send_sgi(struct vcpu *v, uint64_t sgir)
     uint32_t sgi = (uint32_t)(sgir >> 24) & 0xf;
     bool all_but_self = (sgir >> 40) & 1;
     uint32_t targets = (uint32_t)(sgir & 0xffff);
+    uint32_t rs = (uint32_t)(sgir >> 44) & 0xf; /* the list names Aff0 = RS * 16 + bit */
     /* Our vMPIDRs have Aff1..3 = 0: a list for another cluster reaches nobody. */
     if (!all_but_self && (sgir & 0x00ff00ff00ff0000ULL))
         return;
     for (uint32_t t = 0; t < z->nvcpus; t++) {
-        bool hit = all_but_self ? t != v->idx : (targets >> t) & 1;
+        bool hit = all_but_self ? t != v->idx : t / 16 == rs && ((targets >> (t % 16)) & 1);
         if (!hit)
             continue;
         spin_lock(&z->vgic.lock);

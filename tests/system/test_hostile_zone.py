@@ -99,10 +99,12 @@ PSCI_INVALID_PARAMETERS = -2
 def test_failing_cpu_on_calls(trio):
     con = trio
     out = con.cmd("zone0", "hostile cpuon", timeout=30)
-    got = dict(re.findall(rb"hostile cpuon ([a-zA-Z ]+): (-?\d+)\r\n", out))
+    got = dict(re.findall(rb"hostile cpuon ([a-zA-Z0-9 -]+): (-?\d+)\r\n", out))
     assert {k: int(v) for k, v in got.items()} == {
         b"self": PSCI_ALREADY_ON, b"unknown mpidr": PSCI_INVALID_PARAMETERS,
-        b"entry outside RAM": PSCI_INVALID_PARAMETERS, b"self again": PSCI_ALREADY_ON}, out
+        b"entry outside RAM": PSCI_INVALID_PARAMETERS, b"self again": PSCI_ALREADY_ON,
+        # CPU_ON_32 with garbage in the upper halves of x1 and x2: they must be ignored
+        b"self 32-bit high bits set": PSCI_ALREADY_ON}, out
     assert con.cmd("zone0", "after-cpuon") == b"zone0: after-cpuon\r\n"
 
 

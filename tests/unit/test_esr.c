@@ -43,8 +43,8 @@ static uint64_t hpfar_of(uint64_t ipa)
 static void test_esr_field_macros(void **state)
 {
     (void)state;
-    uint64_t esr = dabt_esr((struct dabt_iss){.isv = true, .sas = 2, .srt = 1, .wnr = true,
-                                              .dfsc = DFSC_TRANS_L2});
+    uint64_t esr = dabt_esr(
+        (struct dabt_iss){.isv = true, .sas = 2, .srt = 1, .wnr = true, .dfsc = DFSC_TRANS_L2});
     assert_int_equal(ESR_EC(esr), EC_DABT_LOW);
     assert_true(esr & ESR_IL);
     assert_int_equal(ESR_ISS(esr), esr & 0x1ffffff);
@@ -82,8 +82,11 @@ static void test_dabt_widths_loads_and_stores(void **state)
         for (int wnr = 0; wnr < 2; wnr++) {
             struct mmio_access a;
             memset(&a, 0xcc, sizeof(a));
-            uint64_t esr = dabt_esr((struct dabt_iss){.isv = true, .sas = sas, .srt = 3,
-                                                      .sf = sas == 3, .wnr = wnr,
+            uint64_t esr = dabt_esr((struct dabt_iss){.isv = true,
+                                                      .sas = sas,
+                                                      .srt = 3,
+                                                      .sf = sas == 3,
+                                                      .wnr = wnr,
                                                       .dfsc = DFSC_TRANS_L3});
             assert_int_equal(esr_decode_dabt(esr, hpfar_of(0x40001000), 0x40001008, &a), DABT_OK);
             assert_int_equal(a.width, 1u << sas);
@@ -100,8 +103,8 @@ static void test_dabt_srt_all_registers(void **state)
     (void)state;
     for (unsigned srt = 0; srt < 32; srt++) {
         struct mmio_access a;
-        uint64_t esr = dabt_esr((struct dabt_iss){.isv = true, .sas = 2, .srt = srt, .wnr = true,
-                                                  .dfsc = DFSC_TRANS_L3});
+        uint64_t esr = dabt_esr((struct dabt_iss){
+            .isv = true, .sas = 2, .srt = srt, .wnr = true, .dfsc = DFSC_TRANS_L3});
         assert_int_equal(esr_decode_dabt(esr, 0, 0, &a), DABT_OK);
         assert_int_equal(a.reg, srt); /* 31 is XZR for a data abort transfer register */
         assert_int_equal(a.width, 4);
@@ -114,15 +117,15 @@ static void test_dabt_sse_and_sf(void **state)
     (void)state;
     struct mmio_access a;
     /* ldrsb w2, [...] */
-    uint64_t esr = dabt_esr((struct dabt_iss){.isv = true, .sas = 0, .sse = true, .srt = 2,
-                                              .dfsc = DFSC_TRANS_L3});
+    uint64_t esr = dabt_esr(
+        (struct dabt_iss){.isv = true, .sas = 0, .sse = true, .srt = 2, .dfsc = DFSC_TRANS_L3});
     assert_int_equal(esr_decode_dabt(esr, 0, 0, &a), DABT_OK);
     assert_true(a.sign);
     assert_false(a.reg64);
     assert_int_equal(a.width, 1);
     /* ldrsw x9, [...] */
-    esr = dabt_esr((struct dabt_iss){.isv = true, .sas = 2, .sse = true, .srt = 9, .sf = true,
-                                     .dfsc = DFSC_TRANS_L3});
+    esr = dabt_esr((struct dabt_iss){
+        .isv = true, .sas = 2, .sse = true, .srt = 9, .sf = true, .dfsc = DFSC_TRANS_L3});
     assert_int_equal(esr_decode_dabt(esr, 0, 0, &a), DABT_OK);
     assert_true(a.sign);
     assert_true(a.reg64);
@@ -167,8 +170,12 @@ static void test_mmio_load_extend(void **state)
         {8, true, true, 0x8000000000000000ULL, 0x8000000000000000ULL},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        struct mmio_access a = {.ipa = 0, .width = cases[i].width, .write = false, .reg = 0,
-                                .sign = cases[i].sign, .reg64 = cases[i].reg64};
+        struct mmio_access a = {.ipa = 0,
+                                .width = cases[i].width,
+                                .write = false,
+                                .reg = 0,
+                                .sign = cases[i].sign,
+                                .reg64 = cases[i].reg64};
         uint64_t got = mmio_load_extend(&a, cases[i].raw);
         if (got != cases[i].expect)
             fail_msg("case %zu: width %u sign %d reg64 %d raw %#llx: got %#llx want %#llx", i,
@@ -193,8 +200,8 @@ static void test_dabt_s1ptw(void **state)
 {
     (void)state;
     struct mmio_access a;
-    uint64_t esr = dabt_esr((struct dabt_iss){.isv = true, .sas = 3, .s1ptw = true,
-                                              .dfsc = DFSC_TRANS_L3});
+    uint64_t esr =
+        dabt_esr((struct dabt_iss){.isv = true, .sas = 3, .s1ptw = true, .dfsc = DFSC_TRANS_L3});
     assert_int_equal(esr_decode_dabt(esr, hpfar_of(0x50000000), 0x1000, &a), DABT_S1PTW);
     esr = dabt_esr((struct dabt_iss){.isv = false, .s1ptw = true, .dfsc = 0x0b});
     assert_int_equal(esr_decode_dabt(esr, 0, 0, &a), DABT_S1PTW);
@@ -334,6 +341,32 @@ static void test_sysreg_fields_independent(void **state)
     assert_int_equal(sysreg_enc(&s), 0x33e21);
 }
 
+/* Stepping over a trapped instruction follows ESR.IL: 4 bytes, or 2 for a 16-bit T32 one. */
+static void test_insn_len(void **state)
+{
+    (void)state;
+    assert_int_equal(esr_insn_len(((uint64_t)EC_DABT_LOW << 26) | ESR_IL), 4);
+    assert_int_equal(esr_insn_len((uint64_t)EC_DABT_LOW << 26), 2);
+    assert_int_equal(esr_insn_len(((uint64_t)EC_WFX << 26) | ESR_IL | 1), 4);
+    assert_int_equal(esr_insn_len(((uint64_t)EC_WFX << 26) | 1), 2);
+}
+
+/* The EL1 vector an injected synchronous exception goes to, from each source state. */
+static void test_el1_vector_offset(void **state)
+{
+    (void)state;
+    assert_int_equal(el1_sync_vector_offset(0x3c4), 0x000); /* EL1t */
+    assert_int_equal(el1_sync_vector_offset(0x3c5), 0x200); /* EL1h */
+    assert_int_equal(el1_sync_vector_offset(0x000), 0x400); /* EL0t, AArch64 */
+    assert_int_equal(el1_sync_vector_offset(0x010), 0x600); /* AArch32 User */
+    assert_int_equal(el1_sync_vector_offset(0x030), 0x600); /* AArch32 User, T32 */
+    assert_true(spsr_from_el0(0x000));
+    assert_true(spsr_from_el0(0x010));
+    assert_true(spsr_from_el0(0x030));
+    assert_false(spsr_from_el0(0x3c4));
+    assert_false(spsr_from_el0(0x3c5));
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -353,6 +386,8 @@ int main(void)
         T(test_sysreg_icc_sgi1r_write),
         T(test_sysreg_icc_sgi1r_read),
         T(test_sysreg_fields_independent),
+        T(test_insn_len),
+        T(test_el1_vector_offset),
     };
     return cmocka_run_group_tests_name("esr", tests, NULL, NULL);
 }

@@ -770,6 +770,7 @@ static void cmd_timer(const char *args)
 /* ---- PSCI ---- */
 
 #define PSCI_CPU_ON 0xc4000003u
+#define PSCI_CPU_ON_32 0x84000003u
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define PSCI_SYSTEM_RESET 0x84000009u
 
@@ -787,17 +788,21 @@ static void cmd_cpuon(const char *args)
 {
     static const struct {
         const char *what;
-        uint64_t mpidr, entry;
+        uint64_t fn, mpidr, entry;
     } calls[] = {
-        {"self", 0, 0}, /* entry filled in: our own RAM */
-        {"unknown mpidr", 0x7, 0},
-        {"entry outside RAM", 0, 0x1000},
-        {"self again", 0, 0},
+        {"self", PSCI_CPU_ON, 0, 0}, /* entry 0: our own code */
+        {"unknown mpidr", PSCI_CPU_ON, 0x7, 0},
+        {"entry outside RAM", PSCI_CPU_ON, 0, 0x1000},
+        {"self again", PSCI_CPU_ON, 0, 0},
+        /* SMC32 convention: only the low halves count, so this is "self" again */
+        {"self 32-bit high bits set", PSCI_CPU_ON_32, 0xdead000000000000ull, 0},
     };
     (void)args;
     for (unsigned i = 0; i < ARRAY_SIZE(calls); i++) {
         uint64_t entry = calls[i].entry ? calls[i].entry : (uint64_t)(uintptr_t)cmd_cpuon;
-        int64_t r = psci(PSCI_CPU_ON, calls[i].mpidr, entry, 0x5eed);
+        if (calls[i].fn == PSCI_CPU_ON_32)
+            entry |= 0xbeef000000000000ull;
+        int64_t r = psci(calls[i].fn, calls[i].mpidr, entry, 0x5eed);
         kprintf("hostile cpuon %s: %ld\r\n", calls[i].what, (long)r);
     }
 }
