@@ -124,3 +124,46 @@ def test_escape_restart_linux0(machine):
     # The banner names the zone as running after the restart.
     m.send(ESC + b"0")
     m.expect(banner_re(0, rb"running"))
+
+
+def test_restart_storm_during_reboot_linux0(machine):
+    """Ctrl-\\ r five times, quickly, while linux0 (2 vCPUs) itself runs `reboot -f`: the zone
+    comes back to a shell once the storm is over, and nothing is left latched: a later
+    `poweroff -f` leaves it off (it does not reboot), and Ctrl-\\ r brings it back."""
+    m = machine
+    state, _ = m.focus(0)
+    if state != "running":  # only when run out of order
+        m.send(ESC + b"r")
+        _boot_line(m, 0, "linux0")
+        m.wait_linux_shell("linux0")
+    m.out("linux0", "dmesg -n 1")
+    start = m.mark()
+    m.send(b"reboot -f\r")
+    m.expect_exact(b"[hv] zone 0 (linux0): PSCI SYSTEM_RESET: restarting zone\r\n",
+                   BOOT_TIMEOUT, start=start)
+    m.send((ESC + b"r") * 5)
+    # However many reloads that makes (the storm coalesces), the zone ends at a shell.
+    m.wait_linux_shell("linux0", start=start)
+    m.settle(2.0)
+    rows = m.list_zones()
+    assert rows["linux0"]["state"] == "running", rows
+    m.out("linux0", "dmesg -n 1")
+    _check_fresh_linux(m, "linux0", 2)
+    # Nothing latched: powered off, it stays off.
+    start = m.mark()
+    m.send(b"poweroff -f\r")
+    m.expect_exact(b"[hv] zone 0 (linux0): PSCI SYSTEM_OFF: zone is off\r\n", BOOT_TIMEOUT,
+                   start=start)
+    m.settle(3.0)
+    assert m.list_zones()["linux0"]["state"] == "off"
+    assert b"restarted (boot" not in m.since(start), "linux0 rebooted after poweroff"
+    _others_responsive(m, skip={"linux0"})
+    # And the console brings it back.
+    m.focus(0, rb"off")
+    start = m.mark()
+    m.send(ESC + b"r")
+    _boot_line(m, 0, "linux0", start=start)
+    m.wait_linux_shell("linux0", start=start)
+    m.out("linux0", "dmesg -n 1")
+    _check_fresh_linux(m, "linux0", 2)
+    m.focus(0)
