@@ -233,9 +233,16 @@ static void dev_reset(struct vmmio_dev *d)
 
 static void driver_ok(struct vmmio_dev *d)
 {
+    struct vcon *c = to_vcon(d);
     /* Linux reads the console size only after a configuration-change interrupt. */
     if (vmmio_has_feature(d, VIRTIO_CONSOLE_F_SIZE))
         vmmio_raise(d, VIRTIO_INT_CONFIG);
+    /* Notifies before DRIVER_OK were not acted on (the device was not live); a driver may have
+     * posted buffers then (FreeBSD's vtcon posts its receive buffers during attach): look at
+     * both queues now, as if notified. Output completed here raises the used-buffer interrupt:
+     * this is not the trap of a transmit notify that a driver could be busy-waiting in. */
+    vcon_rx_deliver(c);
+    tx_process(c, false);
 }
 
 static void set_irq(struct vmmio_dev *d, bool level)

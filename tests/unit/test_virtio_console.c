@@ -562,6 +562,32 @@ static void test_rx_not_before_driver_ok(void **state)
     assert_memory_equal(rf_hva(t->ram, RXBUF(0)), "early", 5);
 }
 
+/* A driver that posts and notifies before DRIVER_OK (FreeBSD's vtcon posts its receive buffers
+ * during attach): the notifies are not acted on then, but DRIVER_OK looks at both queues, so
+ * held input and posted output move at once, not at the next keystroke or notify. */
+static void test_driver_ok_scans_queues(void **state)
+{
+    struct ct *t = *state;
+    assert_int_equal(rf_negotiate(D(t), FEAT_NOSIZE), ST_SETUP);
+    rf_queue_setup(D(t), Q_RX, &t->rx);
+    rf_queue_setup(D(t), Q_TX, &t->tx);
+    push_str(t, "held");
+    rx_post(t, 0, RXBUF(0), 16);
+    rx_notify(t);
+    tx_put(t, 0, TXBUF(0), "early out");
+    tx_notify(t);
+    assert_int_equal(rf_used_idx(&t->rx), 0);
+    assert_int_equal(rf_used_idx(&t->tx), 0);
+    assert_int_equal(t->h.out_len, 0);
+    rf_driver_ok(D(t));
+    rf_expect_used(&t->rx, 0, 4);
+    assert_memory_equal(rf_hva(t->ram, RXBUF(0)), "held", 4);
+    assert_int_equal(rf_used_idx(&t->tx), 1);
+    assert_output(t, "early out");
+    assert_true(int_status(t) & VIRTIO_INT_VRING);
+    assert_true(t->h.irq_level);
+}
+
 static void test_rx_partial_across_buffers(void **state)
 {
     struct ct *t = *state;
@@ -1017,6 +1043,7 @@ int main(void)
         T(test_rx_held_until_buffer_posted),
         T(test_rx_deliver_with_buffer_waiting),
         T(test_rx_not_before_driver_ok),
+        T(test_driver_ok_scans_queues),
         T(test_rx_partial_across_buffers),
         T(test_rx_multi_segment_chain),
         T(test_rx_capacity_nothing_lost),
