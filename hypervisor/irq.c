@@ -31,11 +31,10 @@ void irq_handle(void)
             zone_console_work(current_vcpu());
             return;
         } else if (id == GIC_MAINT_PPI) {
-            /* Underflow (ICH_HCR_EL2.UIE): the list registers drained while more interrupts
-             * were pending. The interrupt is level-sensitive and stays asserted while the
-             * condition holds, so it is answered by removing the condition: UIE off here, and
-             * the refill on the way back into the guest (vgic_flush) sets it again only if
-             * interrupts are still left over. Merely acknowledging it would take it again at
+            /* Underflow (the list registers drained while more interrupts were pending) or
+             * the deactivation of a list register that asked to hear of it. The interrupt is
+             * level-sensitive and stays asserted while its condition holds, so the vGIC removes
+             * the condition (vgic_maintenance); merely acknowledging it would take it again at
              * once, forever. */
             vgic_maintenance();
         } else {

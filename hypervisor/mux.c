@@ -435,21 +435,20 @@ void mux_uart_irq(void)
 void mux_input_space(struct zone *z)
 {
     spin_lock(&mux.lock);
-    bool noted = false, changed = false;
+    bool changed = false, reads_again = false;
     if (mux.kbd.state != KBD_FLOWING && (z->id == mux.co.focus || !zone_takes_input(focused()))) {
-        if (kbd_zone_read(&mux.kbd, counter_now()) == KBD_DEAF) {
-            hv_printf_locked("%s reads input again", z->cfg->name);
-            noted = true;
-        }
+        reads_again = kbd_zone_read(&mux.kbd, counter_now()) == KBD_DEAF;
         pl011_rx_irq(true);
         changed = true;
     }
     if (z->id == mux.deaf_zone) {
-        if (!noted && zone_running(z))
-            hv_printf_locked("%s reads input again", z->cfg->name);
+        /* Deaf when the focus left it: its note is closed now, wherever the focus is. */
+        reads_again |= zone_running(z);
         mux.deaf_zone = NO_DEAF_ZONE;
         changed = true;
     }
+    if (reads_again)
+        hv_printf_locked("%s reads input again", z->cfg->name);
     if (changed)
         unlock_and_kick();
     else

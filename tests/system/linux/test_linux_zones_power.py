@@ -25,6 +25,15 @@ def _check_fresh_linux(m, zone, ncpus):
     assert m.out(zone, "tty") == "/dev/hvc0"
 
 
+def _focus_running(m, zid, name):
+    """Focus a zone, restarting it first if an earlier test (run out of order) left it off."""
+    state, _ = m.focus(zid)
+    if state != "running":
+        m.send(ESC + b"r")
+        _boot_line(m, zid, name)
+        m.wait_linux_shell(name)
+
+
 def _others_responsive(m, skip):
     if "linux0" not in skip:
         m.focus(0)
@@ -40,11 +49,7 @@ def _others_responsive(m, skip):
 def test_poweroff_linux1(machine):
     """`poweroff -f` in linux1 turns off only linux1; its input is then discarded, counted."""
     m = machine
-    state, _ = m.focus(1)
-    if state != "running":  # only when run out of order
-        m.send(ESC + b"r")
-        _boot_line(m, 1, "linux1")
-        m.wait_linux_shell("linux1")
+    _focus_running(m, 1, "linux1")
     m.out("linux1", "true")
     start = m.mark()
     m.send(b"poweroff -f\r")
@@ -131,11 +136,7 @@ def test_restart_storm_during_reboot_linux0(machine):
     comes back to a shell once the storm is over, and nothing is left latched: a later
     `poweroff -f` leaves it off (it does not reboot), and Ctrl-\\ r brings it back."""
     m = machine
-    state, _ = m.focus(0)
-    if state != "running":  # only when run out of order
-        m.send(ESC + b"r")
-        _boot_line(m, 0, "linux0")
-        m.wait_linux_shell("linux0")
+    _focus_running(m, 0, "linux0")
     m.out("linux0", "dmesg -n 1")
     start = m.mark()
     m.send(b"reboot -f\r")
