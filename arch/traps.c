@@ -11,6 +11,7 @@
 #include "hypervisor/log.h"
 #include "hypervisor/mmio.h"
 #include "hypervisor/psci.h"
+#include "hypervisor/vgic_v3.h"
 #include "hypervisor/zone.h"
 
 #define SPSR_EL1H_MASKED 0x3c5ULL
@@ -82,7 +83,7 @@ static void handle_sysreg(struct vcpu *v, struct trap_frame *f, uint64_t esr)
     struct sysreg_access s;
     esr_decode_sysreg(esr, &s);
     if (sysreg_enc(&s) == SYSREG_ENC(3, 0, 12, 11, 5) && !s.read) { /* ICC_SGI1R_EL1 */
-        vgic_send_sgi(v, frame_reg(f, s.reg));
+        vgic_v3_send_sgi(&v->zone->vgic, v->idx, frame_reg(f, s.reg));
         f->elr += esr_insn_len(esr);
         return;
     }

@@ -34,9 +34,13 @@ void irq_handle(void)
             /* Underflow (the list registers drained while more interrupts were pending) or
              * the deactivation of a list register that asked to hear of it. The interrupt is
              * level-sensitive and stays asserted while its condition holds, so the vGIC removes
-             * the condition (vgic_maintenance); merely acknowledging it would take it again at
-             * once, forever. */
-            vgic_maintenance();
+             * the condition (vgic_maintenance folds the list registers back and refills them);
+             * merely acknowledging it would take it again at once, forever. */
+            struct vcpu *v = current_vcpu();
+            if (v && __atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON)
+                vgic_maintenance(&v->zone->vgic, v->idx);
+            else
+                vgic_maintenance_idle();
         } else {
             hv_log("unexpected physical interrupt %u", id);
         }

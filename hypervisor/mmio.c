@@ -1,5 +1,6 @@
 /* MMIO trap dispatch: the zone's virtual GIC, virtio-mmio console window(s). */
 #include "hypervisor/mmio.h"
+#include "hypervisor/vgic_v3.h"
 #include "hypervisor/zone.h"
 
 static bool in_window(uint64_t ipa, uint64_t base, uint64_t size)
@@ -44,8 +45,10 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
     if (in_window(ipa, c->vpl011_ipa, VPL011_SIZE))
         return uart_access(z, ipa - c->vpl011_ipa, a, val);
     if (in_window(ipa, platform.vgicd_ipa, VGIC_DIST_SIZE))
-        return vgic_dist_access(v, ipa - platform.vgicd_ipa, a->width, a->write, val);
+        return vgic_v3_dist_access(&z->vgic, v->idx, ipa - platform.vgicd_ipa, a->width, a->write,
+                                   val);
     if (in_window(ipa, platform.vgicr_ipa, (uint64_t)VGIC_REDIST_FRAME * z->nvcpus))
-        return vgic_redist_access(v, ipa - platform.vgicr_ipa, a->width, a->write, val);
+        return vgic_v3_redist_access(&z->vgic, v->idx, ipa - platform.vgicr_ipa, a->width, a->write,
+                                     val);
     return false;
 }

@@ -1,46 +1,58 @@
-/* Virtual GICv3 distributor and redistributors (GICv3 architecture spec, chapter 12). */
+/* The virtual-interrupt core (vgic.h): state, pending, routing, and the list registers. */
 #include "hypervisor/vgic.h"
-#include "arch/cpu.h"
-#include "arch/sysreg.h"
-#include "drivers/gicv3.h"
-#include "hypervisor/vtimer.h"
-#include "hypervisor/zone.h"
+#include "hypervisor/lib.h"
+#include "hypervisor/vgic_lr.h"
 
-#define GICD_CTLR_GRP1 (1u << 1)
-#define GICD_CTLR_ARE (1u << 4)
-#define GICD_CTLR_DS (1u << 6)
-#define PIDR2_GICV3 0x3b
-#define IIDR_VALUE 0x0000043b /* JEP106 ARM, as a generic implementer */
-
-enum field {
-    F_GROUP,
-    F_ENABLE_SET,
-    F_ENABLE_CLR,
-    F_PEND_SET,
-    F_PEND_CLR,
-    F_ACTIVE,
-    F_PRIO,
-    F_CFG,
-    F_RAZ,
-};
-
-static struct vgic_irq *irq_state(struct vgic *vg, uint32_t vidx, uint32_t intid)
+struct vgic_irq *vgic_irq(struct vgic *vg, uint32_t vidx, uint32_t intid)
 {
     if (intid < 32)
-        return &vg->cpu[vidx].priv[intid];
+        return vidx < vg->nvcpus ? &vg->cpu[vidx].priv[intid] : 0;
     if (intid < VGIC_NR_IRQS)
         return &vg->spi[intid - 32];
     return 0;
 }
 
-/* Every change of an interrupt's pending state goes through here (under vg->lock). */
-static void set_pending(struct vgic *vg, uint32_t vidx, uint32_t intid, struct vgic_irq *s,
-                        bool pending)
+static bool pending(const struct vgic_irq *s)
 {
-    uint32_t *word = intid < 32 ? &vg->pend_priv[vidx] : &vg->pend_spi[(intid - 32) / 32];
+    return s->latch || (!s->edge && s->line);
+}
+
+static bool deliverable(const struct vgic *vg, const struct vgic_irq *s)
+{
+    return s->enabled && s->group1 && vg->grp1;
+}
+
+/* The vCPU that would take it: its own for SGIs/PPIs, the routed one for SPIs. */
+static uint32_t owner_of(const struct vgic_irq *s, uint32_t vidx, uint32_t intid)
+{
+    return intid < 32 ? vidx : s->target;
+}
+
+/* Every change of state that may change whether an interrupt waits for a list register ends
+ * here (under the lock): the bitmap follows, and the vCPU that should take it is told. True
+ * while it waits for a list register. */
+static bool update(struct vgic *vg, uint32_t vidx, uint32_t intid, struct vgic_irq *s)
+{
+    uint32_t *word = intid < 32 ? &vg->want_priv[vidx] : &vg->want_spi[(intid - 32) / 32];
     uint32_t bit = 1u << (intid % 32);
-    s->pending = pending;
-    *word = pending ? *word | bit : *word & ~bit;
+    /* In a list register already, only a fresh edge has something to add to it. Active and
+     * not in one (its vCPU went off while it was): it needs one back, for the guest's EOI. */
+    bool want = (pending(s) || s->active) && (!s->in_lr || s->latch);
+    bool was = (*word & bit) != 0;
+    *word = want ? *word | bit : *word & ~bit;
+    if (want && !was && deliverable(vg, s))
+        vg->host->kick(vg->ctx, owner_of(s, vidx, intid));
+    return want;
+}
+
+/* Its list register may no longer hold it pending: the owner looks on its next flush. */
+static void recall(struct vgic *vg, struct vgic_irq *s, bool unpend)
+{
+    if (!s->in_lr)
+        return;
+    s->recall = true;
+    s->unpend = s->unpend || unpend;
+    vg->host->kick(vg->ctx, s->in_lr - 1u);
 }
 
 static void irq_reset(struct vgic_irq *s, uint32_t intid)
@@ -51,7 +63,7 @@ static void irq_reset(struct vgic_irq *s, uint32_t intid)
 
 static void vgic_clear(struct vgic *vg, uint32_t nvcpus)
 {
-    memset(vg, 0, offsetof(struct vgic, lock));
+    memset(vg, 0, offsetof(struct vgic, host));
     vg->nvcpus = nvcpus;
     for (uint32_t v = 0; v < nvcpus; v++) {
         vg->cpu[v].asleep = true;
@@ -62,10 +74,12 @@ static void vgic_clear(struct vgic *vg, uint32_t nvcpus)
         irq_reset(&vg->spi[i], i + 32);
 }
 
-void vgic_init(struct vgic *vg, uint32_t nvcpus)
+void vgic_init(struct vgic *vg, uint32_t nvcpus, const struct vgic_host *host, void *ctx)
 {
     memset(&vg->lock, 0, sizeof(vg->lock));
-    vgic_clear(vg, nvcpus);
+    vg->host = host;
+    vg->ctx = ctx;
+    vgic_clear(vg, nvcpus > MAX_VCPUS ? MAX_VCPUS : nvcpus);
 }
 
 void vgic_reset(struct vgic *vg)
@@ -75,434 +89,462 @@ void vgic_reset(struct vgic *vg)
     spin_unlock(&vg->lock);
 }
 
-static uint32_t field_get(const struct vgic_irq *s, enum field f)
+/* ---- inputs ---- */
+
+void vgic_inject(struct vgic *vg, uint32_t vidx, uint32_t intid)
 {
+    spin_lock(&vg->lock);
+    struct vgic_irq *s = vgic_irq(vg, vidx, intid);
+    if (s) {
+        s->latch = true;
+        update(vg, vidx, intid, s);
+    }
+    spin_unlock(&vg->lock);
+}
+
+void vgic_set_level(struct vgic *vg, uint32_t vidx, uint32_t intid, bool level)
+{
+    spin_lock(&vg->lock);
+    struct vgic_irq *s = vgic_irq(vg, vidx, intid);
+    if (s && s->line != level) {
+        s->line = level;
+        if (level && s->edge)
+            s->latch = true; /* an edge-configured line pends on its rising edge */
+        if (!level && !s->edge)
+            recall(vg, s, false); /* withdrawn if the guest has not taken it yet */
+        update(vg, vidx, intid, s);
+    }
+    spin_unlock(&vg->lock);
+}
+
+/* ---- the list registers of this CPU, for vidx ---- */
+
+static struct vgic_irq *lr_irq(struct vgic *vg, uint32_t vidx, uint32_t n)
+{
+    return vgic_irq(vg, vidx, vg->cpu[vidx].lr_intid[n]);
+}
+
+/* List register n no longer holds s: it is the core's again. */
+static void lr_release(struct vgic *vg, uint32_t vidx, uint32_t n, struct vgic_irq *s)
+{
+    static const struct vgic_lr empty;
+    vgic_lr->write(n, &empty);
+    vg->cpu[vidx].lr_used &= (uint16_t) ~(1u << n);
+    s->in_lr = 0;
+    s->recall = s->unpend = false;
+}
+
+/* The guest deactivated what list register n held. */
+static void lr_drained(struct vgic *vg, uint32_t vidx, uint32_t n, bool eoi)
+{
+    uint32_t intid = vg->cpu[vidx].lr_intid[n];
+    struct vgic_irq *s = lr_irq(vg, vidx, n);
+    lr_release(vg, vidx, n, s);
+    s->active = false;
+    if (eoi)
+        s->line = vg->host->resample(vg->ctx, vidx, intid, s->line);
+    update(vg, vidx, intid, s);
+}
+
+/* A recalled list register: take back what is only pending; for an active one, drop the
+ * pending part if the guest cleared it. */
+static void lr_recalled(struct vgic *vg, uint32_t vidx, uint32_t n, struct vgic_irq *s)
+{
+    uint32_t intid = vg->cpu[vidx].lr_intid[n];
+    struct vgic_lr lr;
+    vgic_lr->read(n, &lr);
+    bool unpend = s->unpend;
+    if (lr.state == VLR_PENDING) {
+        lr_release(vg, vidx, n, s);
+        /* An edge not cleared by the guest is still pending (disabled, say, not forgotten). */
+        if (s->edge && !unpend)
+            s->latch = true;
+    } else {
+        s->recall = s->unpend = false;
+        if (unpend && (lr.state & VLR_PENDING)) {
+            lr.state = VLR_ACTIVE;
+            vgic_lr->write(n, &lr);
+        }
+    }
+    update(vg, vidx, intid, s);
+}
+
+/* Bring the core up to date with what the guest did to its list registers. */
+static void sync(struct vgic *vg, uint32_t vidx)
+{
+    struct vgic_vcpu *c = &vg->cpu[vidx];
+    if (!c->lr_used)
+        return;
+    uint32_t eoied = vgic_lr->eoied() & c->lr_used;
+    uint32_t done = (vgic_lr->empty() | eoied) & c->lr_used;
+    for (uint32_t m = done; m; m &= m - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(m);
+        lr_drained(vg, vidx, n, (eoied >> n) & 1);
+    }
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(m);
+        struct vgic_irq *s = lr_irq(vg, vidx, n);
+        if (s->recall)
+            lr_recalled(vg, vidx, n, s);
+    }
+}
+
+static struct vgic_lr lr_for(uint32_t intid, const struct vgic_irq *s)
+{
+    struct vgic_lr lr = {
+        .intid = intid,
+        .prio = s->prio,
+        .state = (uint8_t)((pending(s) ? VLR_PENDING : 0) | (s->active ? VLR_ACTIVE : 0)),
+        .group1 = true,
+        /* Line-driven: hear of the deactivation, to pend it again if the line is still high
+         * (and to let the device re-arm its line: the virtual timer). */
+        .eoi = !s->edge || s->line,
+    };
+    return lr;
+}
+
+static void lr_place(struct vgic *vg, uint32_t vidx, uint32_t n, uint32_t intid, struct vgic_irq *s)
+{
+    struct vgic_lr lr = lr_for(intid, s);
+    vgic_lr->write(n, &lr);
+    vg->cpu[vidx].lr_used |= (uint16_t)(1u << n);
+    vg->cpu[vidx].lr_intid[n] = (uint8_t)intid;
+    s->in_lr = (uint8_t)(vidx + 1);
+    s->latch = false; /* the list register carries it now */
+    s->active = false;
+    update(vg, vidx, intid, s);
+}
+
+/* A fresh edge for an interrupt its list register already holds: pending (again). */
+static void lr_merge(struct vgic *vg, uint32_t vidx, uint32_t intid, struct vgic_irq *s)
+{
+    struct vgic_vcpu *c = &vg->cpu[vidx];
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(m);
+        if (c->lr_intid[n] != intid)
+            continue;
+        struct vgic_lr lr;
+        vgic_lr->read(n, &lr);
+        lr.state |= VLR_PENDING;
+        vgic_lr->write(n, &lr);
+        break;
+    }
+    s->latch = false;
+    update(vg, vidx, intid, s);
+}
+
+/* The list register holding the lowest-priority interrupt that is only pending, if its
+ * priority is lower than prio (a larger value): it gives way. -1 if none. */
+static int32_t lr_victim(struct vgic *vg, uint32_t vidx, uint8_t prio)
+{
+    struct vgic_vcpu *c = &vg->cpu[vidx];
+    int32_t best = -1;
+    uint32_t worst = prio;
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(m);
+        struct vgic_lr lr;
+        vgic_lr->read(n, &lr);
+        if (lr.state == VLR_PENDING && lr.prio > worst) {
+            worst = lr.prio;
+            best = (int32_t)n;
+        }
+    }
+    return best;
+}
+
+static void lr_evict(struct vgic *vg, uint32_t vidx, uint32_t n)
+{
+    uint32_t intid = vg->cpu[vidx].lr_intid[n];
+    struct vgic_irq *s = lr_irq(vg, vidx, n);
+    lr_release(vg, vidx, n, s);
+    if (s->edge)
+        s->latch = true; /* still pending, back in the queue */
+    update(vg, vidx, intid, s);
+}
+
+/* Wants of vidx that it can take: deliverable, its own, not in another vCPU's list register. */
+static bool candidate(struct vgic *vg, uint32_t vidx, uint32_t intid, struct vgic_irq **out)
+{
+    struct vgic_irq *s = vgic_irq(vg, vidx, intid);
+    /* An active one goes back whatever its enable: deactivation does not depend on it. */
+    if (!s || !(deliverable(vg, s) || s->active) || owner_of(s, vidx, intid) != vidx)
+        return false;
+    if (s->in_lr && s->in_lr != vidx + 1)
+        return false; /* it comes back to the core when that vCPU deactivates it */
+    *out = s;
+    return true;
+}
+
+/* The best candidate: highest priority (lowest value), then lowest INTID. */
+static bool best_candidate(struct vgic *vg, uint32_t vidx, uint32_t *out_intid,
+                           struct vgic_irq **out)
+{
+    uint32_t best_prio = 0x100;
+    uint32_t words[1 + VGIC_NR_SPIS / 32];
+    words[0] = vg->want_priv[vidx];
+    for (uint32_t w = 0; w < VGIC_NR_SPIS / 32; w++)
+        words[1 + w] = vg->want_spi[w];
+    for (uint32_t w = 0; w < ARRAY_SIZE(words); w++) {
+        for (uint32_t m = words[w]; m; m &= m - 1) {
+            uint32_t intid = 32 * w + (uint32_t)__builtin_ctz(m);
+            struct vgic_irq *s;
+            if (candidate(vg, vidx, intid, &s) && s->prio < best_prio) {
+                best_prio = s->prio;
+                *out_intid = intid;
+                *out = s;
+            }
+        }
+    }
+    return best_prio < 0x100;
+}
+
+/* Fill the list registers in priority order. False when some candidate found no room. The loop
+ * places, merges or evicts once per round and each round removes a want, so it ends within
+ * (list registers + wants) rounds. */
+static bool fill(struct vgic *vg, uint32_t vidx, uint32_t nlr)
+{
+    uint32_t all = nlr >= 32 ? ~0u : (1u << nlr) - 1;
+    uint32_t intid;
+    struct vgic_irq *s;
+    while (best_candidate(vg, vidx, &intid, &s)) {
+        if (s->in_lr) {
+            lr_merge(vg, vidx, intid, s);
+            continue;
+        }
+        uint32_t free = all & ~(uint32_t)vg->cpu[vidx].lr_used;
+        int32_t n = free ? __builtin_ctz(free) : lr_victim(vg, vidx, s->prio);
+        if (n < 0)
+            return false;
+        if (!free)
+            lr_evict(vg, vidx, (uint32_t)n);
+        lr_place(vg, vidx, (uint32_t)n, intid, s);
+    }
+    return true;
+}
+
+/* Without the lock: anything for vidx to look at? See vgic_flush. */
+static bool any_work(const struct vgic *vg, uint32_t vidx)
+{
+    uint32_t any = __atomic_load_n(&vg->want_priv[vidx], __ATOMIC_RELAXED);
+    for (uint32_t w = 0; w < ARRAY_SIZE(vg->want_spi); w++)
+        any |= __atomic_load_n(&vg->want_spi[w], __ATOMIC_RELAXED);
+    return any || vg->cpu[vidx].lr_used;
+}
+
+static void set_underflow(struct vgic_vcpu *c, bool on)
+{
+    if (c->underflow != on)
+        vgic_lr->underflow(on);
+    c->underflow = on;
+}
+
+void vgic_flush(struct vgic *vg, uint32_t vidx)
+{
+    if (vidx >= vg->nvcpus)
+        return;
+    struct vgic_vcpu *c = &vg->cpu[vidx];
+    /* Nothing pending and no list register in use is the common case on this path (every
+     * exit). Read without the lock: an interrupt made pending on another CPU after this look
+     * comes with a kick SGI, so this vCPU exits again and looks again; one made pending on this
+     * CPU was set before. lr_used is only changed on this CPU. */
+    if (!any_work(vg, vidx)) {
+        set_underflow(c, false);
+        return;
+    }
+    uint32_t nlr = vgic_lr->count();
+    if (nlr > VGIC_MAX_LRS)
+        nlr = VGIC_MAX_LRS;
+    spin_lock(&vg->lock);
+    sync(vg, vidx);
+    bool room = fill(vg, vidx, nlr);
+    spin_unlock(&vg->lock);
+    /* More to deliver than list registers: the underflow maintenance interrupt says when they
+     * have drained, and vgic_maintenance refills them. */
+    set_underflow(c, !room);
+}
+
+void vgic_maintenance(struct vgic *vg, uint32_t vidx)
+{
+    if (vidx >= vg->nvcpus)
+        return;
+    /* The interrupt is level-sensitive and stays asserted while its condition holds: underflow
+     * goes off here (the flush sets it again while interrupts are left over) and the
+     * deactivations it reports are folded back, which ends them. */
+    set_underflow(&vg->cpu[vidx], false);
+    vgic_flush(vg, vidx);
+}
+
+void vgic_maintenance_idle(void)
+{
+    static const struct vgic_lr empty;
+    vgic_lr->underflow(false);
+    for (uint32_t m = vgic_lr->eoied(); m; m &= m - 1)
+        vgic_lr->write((uint32_t)__builtin_ctz(m), &empty);
+}
+
+void vgic_save(struct vgic *vg, uint32_t vidx)
+{
+    if (vidx >= vg->nvcpus)
+        return;
+    struct vgic_vcpu *c = &vg->cpu[vidx];
+    spin_lock(&vg->lock);
+    sync(vg, vidx);
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(m);
+        uint32_t intid = c->lr_intid[n];
+        struct vgic_irq *s = lr_irq(vg, vidx, n);
+        struct vgic_lr lr;
+        vgic_lr->read(n, &lr);
+        lr_release(vg, vidx, n, s);
+        /* As the redistributor keeps them when a CPU powers down: a level one stays pending
+         * through its line, if still high. */
+        if ((lr.state & VLR_PENDING) && s->edge)
+            s->latch = true;
+        s->active = (lr.state & VLR_ACTIVE) != 0;
+        update(vg, vidx, intid, s);
+    }
+    set_underflow(c, false);
+    spin_unlock(&vg->lock);
+}
+
+/* ---- register front-ends ---- */
+
+/* The list register of self's CPU that holds intid for self, or -1. */
+static int32_t local_lr(struct vgic *vg, uint32_t self, const struct vgic_irq *s, uint32_t intid)
+{
+    if (self >= vg->nvcpus || s->in_lr != self + 1)
+        return -1;
+    struct vgic_vcpu *c = &vg->cpu[self];
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(m);
+        if (c->lr_intid[n] == intid)
+            return (int32_t)n;
+    }
+    return -1;
+}
+
+/* Pending and active as the guest should see them: a list register on another CPU cannot be
+ * read, and counts as pending (it holds the interrupt pending or active). */
+static uint32_t lr_state_seen(struct vgic *vg, uint32_t self, const struct vgic_irq *s,
+                              uint32_t intid)
+{
+    if (!s->in_lr)
+        return 0;
+    int32_t n = local_lr(vg, self, s, intid);
+    if (n < 0)
+        return VLR_PENDING;
+    struct vgic_lr lr;
+    vgic_lr->read((uint32_t)n, &lr);
+    return lr.state;
+}
+
+uint32_t vgic_field_read(struct vgic *vg, uint32_t self, uint32_t vidx, uint32_t intid,
+                         enum vgic_field f)
+{
+    struct vgic_irq *s = vgic_irq(vg, vidx, intid);
+    if (!s)
+        return 0;
     switch (f) {
-    case F_GROUP:
+    case VF_GROUP:
         return s->group1;
-    case F_ENABLE_SET:
-    case F_ENABLE_CLR:
+    case VF_ENABLE_SET:
+    case VF_ENABLE_CLR:
         return s->enabled;
-    case F_PEND_SET:
-    case F_PEND_CLR:
-        return s->pending;
-    case F_PRIO:
+    case VF_PEND_SET:
+    case VF_PEND_CLR:
+        return pending(s) || (lr_state_seen(vg, self, s, intid) & VLR_PENDING);
+    case VF_ACTIVE_SET:
+    case VF_ACTIVE_CLR:
+        return s->active || (lr_state_seen(vg, self, s, intid) & VLR_ACTIVE) != 0;
+    case VF_PRIO:
         return s->prio;
-    case F_CFG:
+    case VF_CFG:
         return s->edge ? 2 : 0;
-    case F_ACTIVE:
-    case F_RAZ:
+    case VF_RAZ:
         return 0;
     }
     return 0;
 }
 
-static void field_set(struct vgic *vg, uint32_t vidx, struct vgic_irq *s, uint32_t intid,
-                      enum field f, uint32_t v)
+/* GICD_ICACTIVER: the guest deactivates it itself (Linux does at CPU bring-up). */
+static void clear_active(struct vgic *vg, uint32_t self, struct vgic_irq *s, uint32_t intid)
 {
+    s->active = false;
+    int32_t n = local_lr(vg, self, s, intid);
+    if (n < 0)
+        return; /* in another CPU's list register: deactivated there by its guest in time */
+    struct vgic_lr lr;
+    vgic_lr->read((uint32_t)n, &lr);
+    lr.state &= (uint8_t)~VLR_ACTIVE;
+    vgic_lr->write((uint32_t)n, &lr);
+}
+
+void vgic_field_write(struct vgic *vg, uint32_t self, uint32_t vidx, uint32_t intid,
+                      enum vgic_field f, uint32_t v)
+{
+    struct vgic_irq *s = vgic_irq(vg, vidx, intid);
+    if (!s || (!v && f != VF_GROUP && f != VF_PRIO && f != VF_CFG))
+        return; /* a zero bit in a set/clear register changes nothing */
     switch (f) {
-    case F_GROUP:
+    case VF_GROUP:
         s->group1 = v & 1;
+        if (!s->group1)
+            recall(vg, s, false);
         break;
-    case F_ENABLE_SET:
-        if (v)
-            s->enabled = true;
+    case VF_ENABLE_SET:
+        s->enabled = true;
         break;
-    case F_ENABLE_CLR:
-        if (v)
-            s->enabled = false;
+    case VF_ENABLE_CLR:
+        s->enabled = false;
+        recall(vg, s, false);
         break;
-    case F_PEND_SET:
-        if (v)
-            set_pending(vg, vidx, intid, s, true);
+    case VF_PEND_SET:
+        s->latch = true;
         break;
-    case F_PEND_CLR:
-        if (v)
-            set_pending(vg, vidx, intid, s, false);
+    case VF_PEND_CLR:
+        s->latch = false;
+        recall(vg, s, true);
         break;
-    case F_PRIO:
+    case VF_ACTIVE_SET:
+        if (!s->in_lr)
+            s->active = true;
+        break;
+    case VF_ACTIVE_CLR:
+        clear_active(vg, self, s, intid);
+        break;
+    case VF_PRIO:
         s->prio = (uint8_t)v;
         break;
-    case F_CFG:
+    case VF_CFG:
         if (intid >= 16) /* SGI configuration is read-only */
             s->edge = (v >> 1) & 1;
         break;
-    case F_ACTIVE:
-    case F_RAZ:
+    case VF_RAZ:
         break;
     }
+    /* A newly enabled, grouped, pended or reconfigured interrupt may now be wanted, by a vCPU
+     * that did not hear of it while it could not take it. */
+    if (update(vg, vidx, intid, s) && deliverable(vg, s))
+        vg->host->kick(vg->ctx, owner_of(s, vidx, intid));
 }
 
-/* One register of a bank holding `bits` bits per interrupt, starting at interrupt `first`. */
-static void bank_access(struct vgic *vg, uint32_t vidx, uint32_t first, uint32_t bits, enum field f,
-                        uint32_t width, bool write, uint64_t *val)
+void vgic_route_spi(struct vgic *vg, uint32_t intid, uint32_t target)
 {
-    uint32_t n = width * 8 / bits;
-    uint64_t mask = (1ULL << bits) - 1;
-    uint64_t r = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        struct vgic_irq *s = irq_state(vg, vidx, first + i);
-        if (!s)
-            continue; /* beyond the lines we implement: RAZ/WI */
-        if (write)
-            field_set(vg, vidx, s, first + i, f, (uint32_t)((*val >> (i * bits)) & mask));
-        else
-            r |= (uint64_t)field_get(s, f) << (i * bits);
-    }
-    if (!write)
-        *val = r;
-}
-
-struct bank {
-    uint32_t base, size, bits;
-    enum field f;
-};
-
-/* Register banks common to GICD (SPIs) and the redistributor SGI frame (SGIs/PPIs). */
-static const struct bank banks[] = {
-    {0x0080, 0x80, 1, F_GROUP},    {0x0100, 0x80, 1, F_ENABLE_SET}, {0x0180, 0x80, 1, F_ENABLE_CLR},
-    {0x0200, 0x80, 1, F_PEND_SET}, {0x0280, 0x80, 1, F_PEND_CLR},   {0x0300, 0x80, 1, F_ACTIVE},
-    {0x0380, 0x80, 1, F_ACTIVE},   {0x0400, 0x400, 8, F_PRIO},      {0x0c00, 0x100, 2, F_CFG},
-    {0x0d00, 0x80, 1, F_RAZ}, /* IGRPMODR: single security state */
-};
-
-enum bank_result { NOT_BANKED = -1, BANK_BAD = 0, BANK_OK = 1 };
-
-/* Handle an access to a banked register, if off falls in one. */
-static enum bank_result banked(struct vgic *vg, uint32_t vidx, uint64_t off, uint32_t width,
-                               bool write, uint64_t *val, bool private_only)
-{
-    for (uint32_t b = 0; b < ARRAY_SIZE(banks); b++) {
-        const struct bank *bk = &banks[b];
-        if (off < bk->base || off >= bk->base + bk->size)
-            continue;
-        bool byte_ok = bk->bits == 8;
-        if (!(width == 4 || (byte_ok && width == 1)) || !IS_ALIGNED(off, width))
-            return BANK_BAD;
-        uint32_t first = (uint32_t)((off - bk->base) * 8 / bk->bits);
-        /* With affinity routing, interrupts 0-31 live in the redistributor, not the GICD. */
-        if ((private_only && first >= 32) || (!private_only && first < 32)) {
-            if (!write)
-                *val = 0;
-            return BANK_OK;
-        }
-        bank_access(vg, vidx, first, bk->bits, bk->f, width, write, val);
-        return BANK_OK;
-    }
-    return NOT_BANKED;
-}
-
-static struct vcpu *spi_target(struct zone *z, uint32_t intid)
-{
-    uint64_t r = z->vgic.irouter[intid - 32];
-    uint32_t aff0 = (uint32_t)(r & 0xff);
-    /* IRM (1-of-N) and out-of-range targets go to vCPU 0, which always exists. */
-    if ((r & (1ULL << 31)) || aff0 >= z->nvcpus || (r & 0xff00ffff00ULL))
-        return &z->vcpu[0];
-    return &z->vcpu[aff0];
-}
-
-static bool deliverable(struct vgic *vg, const struct vgic_irq *s)
-{
-    return s->pending && s->enabled && s->group1 && (vg->ctlr & GICD_CTLR_GRP1);
-}
-
-/* After the guest changed enables or pending bits: wake other vCPUs that now have work. */
-static void kick_others(struct zone *z, struct vcpu *self)
-{
-    for (uint32_t v = 0; v < z->nvcpus; v++)
-        if (&z->vcpu[v] != self && z->vcpu[v].power == VCPU_ON)
-            vcpu_kick(&z->vcpu[v]);
-}
-
-static bool dist_reg(struct zone *z, uint64_t off, uint32_t width, bool write, uint64_t *val)
-{
-    struct vgic *vg = &z->vgic;
-    if (off >= 0x6000 && off < 0x6000 + 8ULL * VGIC_NR_IRQS) {
-        uint32_t intid = (uint32_t)((off - 0x6000) / 8);
-        if (width == 8 ? !IS_ALIGNED(off, 8) : width != 4)
-            return false;
-        if (intid < 32) {
-            if (!write)
-                *val = 0;
-            return true;
-        }
-        uint64_t *r = &vg->irouter[intid - 32];
-        bool high = width == 4 && (off & 4);
-        if (write)
-            *r = width == 8 ? *val
-                 : high     ? ((*r & 0xffffffffULL) | (*val << 32))
-                            : ((*r & ~0xffffffffULL) | (*val & 0xffffffffULL));
-        else
-            *val = width == 8 ? *r : high ? *r >> 32 : *r & 0xffffffffULL;
-        return true;
-    }
-    if (width != 4 || !IS_ALIGNED(off, 4))
-        return false;
-    switch (off) {
-    case 0x0000: /* CTLR: only the group enables are writable; ARE and DS read as one */
-        if (write)
-            vg->ctlr = (uint32_t)*val & 3;
-        else
-            *val = vg->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
-        return true;
-    case 0x0004: /* TYPER: lines, 10 ID bits, no LPIs, no security extension */
-        if (!write)
-            *val = (VGIC_NR_IRQS / 32 - 1) | (9u << 19) | ((vg->nvcpus - 1) << 5);
-        return true;
-    case 0x0008:
-        if (!write)
-            *val = IIDR_VALUE;
-        return true;
-    case 0xffe8:
-        if (!write)
-            *val = PIDR2_GICV3;
-        return true;
-    default:
-        if (!write)
-            *val = 0; /* reserved, ITARGETSR, SGIR, NSACR...: RAZ/WI under affinity routing */
-        return true;
-    }
-}
-
-bool vgic_dist_access(struct vcpu *v, uint64_t off, uint32_t width, bool write, uint64_t *val)
-{
-    struct zone *z = v->zone;
-    spin_lock(&z->vgic.lock);
-    enum bank_result r = banked(&z->vgic, v->idx, off, width, write, val, false);
-    bool ok = r == NOT_BANKED ? dist_reg(z, off, width, write, val) : r == BANK_OK;
-    spin_unlock(&z->vgic.lock);
-    if (ok && write)
-        kick_others(z, v);
-    return ok;
-}
-
-static bool rd_frame(struct zone *z, uint32_t vidx, uint64_t off, uint32_t width, bool write,
-                     uint64_t *val)
-{
-    struct vgic_vcpu *c = &z->vgic.cpu[vidx];
-    if (off == 0x0008 || off == 0x000c) { /* TYPER, 64-bit or two 32-bit halves */
-        uint64_t typer = ((uint64_t)vidx << 32) | ((uint64_t)vidx << 8) |
-                         (vidx == z->nvcpus - 1 ? (1u << 4) : 0);
-        if (write)
-            return true;
-        if (width == 8 && off == 0x0008)
-            *val = typer;
-        else if (width == 4)
-            *val = off == 0x0008 ? typer & 0xffffffffULL : typer >> 32;
-        else
-            return false;
-        return true;
-    }
-    if (width != 4 || !IS_ALIGNED(off, 4))
-        return false;
-    switch (off) {
-    case 0x0014: /* WAKER: ChildrenAsleep follows ProcessorSleep at once */
-        if (write)
-            c->asleep = (*val >> 1) & 1;
-        else
-            *val = c->asleep ? 6 : 0;
-        return true;
-    case 0x0004:
-        if (!write)
-            *val = IIDR_VALUE;
-        return true;
-    case 0xffe8:
-        if (!write)
-            *val = PIDR2_GICV3;
-        return true;
-    default:
-        if (!write)
-            *val = 0; /* CTLR (no LPIs), STATUSR, PROPBASER...: RAZ/WI */
-        return true;
-    }
-}
-
-bool vgic_redist_access(struct vcpu *v, uint64_t off, uint32_t width, bool write, uint64_t *val)
-{
-    struct zone *z = v->zone;
-    uint32_t vidx = (uint32_t)(off / VGIC_REDIST_FRAME);
-    uint64_t in = off % VGIC_REDIST_FRAME;
-    if (vidx >= z->nvcpus)
-        return false;
-    spin_lock(&z->vgic.lock);
-    bool ok;
-    if (in >= 0x10000) {
-        enum bank_result r = banked(&z->vgic, vidx, in - 0x10000, width, write, val, true);
-        ok = r == BANK_OK;
-        if (r == NOT_BANKED && width == 4 && IS_ALIGNED(in, 4)) {
-            if (!write)
-                *val = 0; /* NSACR and reserved SGI-frame registers */
-            ok = true;
-        }
-    } else {
-        ok = rd_frame(z, vidx, in, width, write, val);
-    }
-    spin_unlock(&z->vgic.lock);
-    if (ok && write)
-        kick_others(z, v);
-    return ok;
-}
-
-void vgic_inject(struct zone *z, uint32_t intid, struct vcpu *target)
-{
-    spin_lock(&z->vgic.lock);
-    if (intid >= 32)
-        target = spi_target(z, intid);
-    struct vgic_irq *s = irq_state(&z->vgic, target->idx, intid);
-    if (s)
-        set_pending(&z->vgic, target->idx, intid, s, true);
-    spin_unlock(&z->vgic.lock);
-    if (target->power == VCPU_ON)
-        vcpu_kick(target);
-}
-
-static int32_t find_lr(uint32_t nlr, uint32_t intid, uint32_t empty)
-{
-    for (uint32_t i = 0; i < nlr; i++) {
-        if (empty & (1u << i))
-            continue;
-        if ((gicv3_read_lr(i) & ICH_LR_VINTID_MASK) == intid)
-            return (int32_t)i;
-    }
-    return -1;
-}
-
-/* Withdraw a level interrupt whose line dropped before the guest took it (only ours: list
- * registers of other CPUs are not reachable; they see status 0 and return IRQ_NONE once). */
-static void retract_local_lr(struct vcpu *target, uint32_t intid)
-{
-    if (target->pcpu != cpu_id())
+    struct vgic_irq *s = vgic_irq(vg, 0, intid);
+    if (!s || intid < 32)
         return;
-    uint32_t nlr = gicv3_num_lrs();
-    int32_t i = find_lr(nlr, intid, gicv3_empty_lrs());
-    if (i >= 0 && (gicv3_read_lr((uint32_t)i) & ICH_LR_STATE_MASK) == ICH_LR_PENDING)
-        gicv3_write_lr((uint32_t)i, 0);
+    s->target = (uint8_t)(target < vg->nvcpus ? target : 0);
+    /* Re-announce to the new owner if it is waiting: the bit stays, the kick is new. */
+    uint32_t bit = 1u << (intid % 32);
+    if ((vg->want_spi[(intid - 32) / 32] & bit) && deliverable(vg, s))
+        vg->host->kick(vg->ctx, s->target);
 }
 
-void vgic_set_level(struct zone *z, uint32_t intid, bool level)
+void vgic_set_grp1(struct vgic *vg, bool on)
 {
-    if (level) {
-        vgic_inject(z, intid, 0);
-        return;
-    }
-    spin_lock(&z->vgic.lock);
-    struct vgic_irq *s = irq_state(&z->vgic, 0, intid);
-    bool is_level = s && !s->edge;
-    if (is_level)
-        set_pending(&z->vgic, 0, intid, s, false);
-    struct vcpu *target = intid >= 32 ? spi_target(z, intid) : &z->vcpu[0];
-    if (is_level)
-        retract_local_lr(target, intid);
-    spin_unlock(&z->vgic.lock);
-}
-
-void vgic_send_sgi(struct vcpu *v, uint64_t sgir)
-{
-    struct zone *z = v->zone;
-    uint32_t sgi = (uint32_t)(sgir >> 24) & 0xf;
-    bool all_but_self = (sgir >> 40) & 1;
-    uint32_t targets = (uint32_t)(sgir & 0xffff);
-    uint32_t rs = (uint32_t)(sgir >> 44) & 0xf; /* the list names Aff0 = RS * 16 + bit */
-    /* Our vMPIDRs have Aff1..3 = 0: a list for another cluster reaches nobody. */
-    if (!all_but_self && (sgir & 0x00ff00ff00ff0000ULL))
-        return;
-    for (uint32_t t = 0; t < z->nvcpus; t++) {
-        bool hit = all_but_self ? t != v->idx : t / 16 == rs && ((targets >> (t % 16)) & 1);
-        if (!hit)
-            continue;
-        spin_lock(&z->vgic.lock);
-        set_pending(&z->vgic, t, sgi, &z->vgic.cpu[t].priv[sgi], true);
-        spin_unlock(&z->vgic.lock);
-        if (z->vcpu[t].power == VCPU_ON)
-            vcpu_kick(&z->vcpu[t]);
-    }
-}
-
-/* Put one pending interrupt in a list register; false when all are busy. */
-static bool place(uint32_t nlr, uint32_t intid, const struct vgic_irq *s)
-{
-    uint32_t empty = gicv3_empty_lrs();
-    int32_t i = find_lr(nlr, intid, empty);
-    if (i >= 0) {
-        /* Already there: pending stays pending; active becomes active+pending. */
-        uint64_t lr = gicv3_read_lr((uint32_t)i);
-        gicv3_write_lr((uint32_t)i, lr | ICH_LR_PENDING);
-        return true;
-    }
-    for (uint32_t n = 0; n < nlr; n++) {
-        if (!(empty & (1u << n)))
-            continue;
-        uint64_t lr =
-            ICH_LR_PENDING | ICH_LR_GROUP1 | ((uint64_t)s->prio << ICH_LR_PRIO_SHIFT) | intid;
-        if (intid == GIC_VTIMER_PPI)
-            lr |= ICH_LR_EOI; /* its deactivation unmasks the timer: vgic_maintenance */
-        gicv3_write_lr(n, lr);
-        return true;
-    }
-    return false;
-}
-
-/* Deliver what is pending for v, interrupt `base` + bit n for each bit n of `bits`: false when
- * some deliverable one found no free list register. */
-static bool flush_bank(struct zone *z, struct vcpu *v, uint32_t nlr, uint32_t base, uint32_t bits)
-{
-    struct vgic *vg = &z->vgic;
-    bool ok = true;
-    for (; bits; bits &= bits - 1) {
-        uint32_t intid = base + (uint32_t)__builtin_ctz(bits);
-        struct vgic_irq *s = irq_state(vg, v->idx, intid);
-        if (!deliverable(vg, s) || (intid >= 32 && spi_target(z, intid) != v))
-            continue;
-        if (place(nlr, intid, s))
-            set_pending(vg, v->idx, intid, s, false);
-        else
-            ok = false;
-    }
-    return ok;
-}
-
-/* Without the lock: see vgic_flush. */
-static bool any_pending(const struct vgic *vg, uint32_t vidx)
-{
-    uint32_t any = __atomic_load_n(&vg->pend_priv[vidx], __ATOMIC_RELAXED);
-    for (uint32_t w = 0; w < ARRAY_SIZE(vg->pend_spi); w++)
-        any |= __atomic_load_n(&vg->pend_spi[w], __ATOMIC_RELAXED);
-    return any != 0;
-}
-
-void vgic_flush(struct vcpu *v)
-{
-    struct zone *z = v->zone;
-    struct vgic *vg = &z->vgic;
-    bool overflow = false;
-    /* Nothing pending is the common case on this path (every exit). Read without the lock: an
-     * interrupt made pending on another CPU after this look comes with a kick SGI, so this
-     * vCPU exits again and looks again; one made pending on this CPU was set before. */
-    if (any_pending(vg, v->idx)) {
-        uint32_t nlr = gicv3_num_lrs();
-        spin_lock(&vg->lock);
-        overflow = !flush_bank(z, v, nlr, 0, vg->pend_priv[v->idx]);
-        for (uint32_t w = 0; w < ARRAY_SIZE(vg->pend_spi); w++)
-            if (!flush_bank(z, v, nlr, 32 + 32 * w, vg->pend_spi[w]))
-                overflow = true;
-        spin_unlock(&vg->lock);
-    }
-    /* More pending than list registers: ask for a maintenance interrupt when they drain. */
-    gicv3_set_underflow_irq(overflow);
-}
-
-void vgic_maintenance(void)
-{
-    /* Underflow: off; vgic_flush sets it again while interrupts are left over. */
-    gicv3_set_underflow_irq(false);
-    /* EOI: list registers that asked to hear of their deactivation. Rewriting them ends the
-     * condition (EISR reads a deactivated LR with ICH_LR_EOI set). */
-    for (uint32_t eoi = gicv3_eoi_lrs(); eoi; eoi &= eoi - 1) {
-        uint32_t n = (uint32_t)__builtin_ctz(eoi);
-        uint32_t intid = (uint32_t)(gicv3_read_lr(n) & ICH_LR_VINTID_MASK);
-        gicv3_write_lr(n, 0);
-        if (intid == GIC_VTIMER_PPI)
-            vtimer_deactivated();
-    }
+    bool was = vg->grp1;
+    vg->grp1 = on;
+    if (on && !was)
+        for (uint32_t v = 0; v < vg->nvcpus; v++)
+            vg->host->kick(vg->ctx, v);
 }

@@ -1,10 +1,11 @@
 /*
  * Virtual timer forwarding. The guest owns CNTV_* directly (one vCPU per CPU, nothing to switch).
  * When it fires, the physical PPI 27 traps to EL2 because HCR_EL2.IMO is set; we mask the timer
- * output (CNTV_CTL.IMASK) so the level drops, and make virtual PPI 27 pending, with a request
- * to hear of its deactivation (ICH_LR_EOI). When the guest deactivates it, the maintenance
- * interrupt comes and we unmask the output again: a guest whose handler only moves CVAL or
- * TVAL on, never touching CNTV_CTL, goes on ticking. (Linux rewrites CNTV_CTL itself, which
+ * output (CNTV_CTL.IMASK) so the physical level drops, and raise the line of virtual PPI 27 (a
+ * level interrupt: the vGIC hears of its deactivation). When the guest deactivates it, the vGIC
+ * asks the zone to resample the line, which lands in vtimer_deactivated: the output is unmasked
+ * and the line reported low until the timer fires again. A guest whose handler only moves CVAL
+ * or TVAL on, never touching CNTV_CTL, goes on ticking. (Linux rewrites CNTV_CTL itself, which
  * clears IMASK earlier; that is harmless.)
  */
 #include "hypervisor/vtimer.h"
@@ -25,7 +26,7 @@ void vtimer_irq(void)
     masked_by_us[cpu_id()] = true;
     struct vcpu *v = current_vcpu();
     if (v && v->power == VCPU_ON)
-        vgic_inject(v->zone, GIC_VTIMER_PPI, v);
+        vgic_set_level(&v->zone->vgic, v->idx, GIC_VTIMER_PPI, true);
 }
 
 void vtimer_deactivated(void)

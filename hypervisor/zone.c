@@ -100,7 +100,7 @@ static void con_tx_later(void *ctx)
 static void con_set_irq(void *ctx, bool level)
 {
     struct zone *z = ctx;
-    vgic_set_level(z, z->cfg->virtio_intid, level);
+    vgic_set_level(&z->vgic, 0, z->cfg->virtio_intid, level);
 }
 
 static void con_fault(void *ctx, const char *what)
@@ -124,7 +124,7 @@ static const struct vcon_host con_host = {
 static void uart_set_irq(void *ctx, bool level)
 {
     struct zone *z = ctx;
-    vgic_set_level(z, z->cfg->vpl011_intid, level);
+    vgic_set_level(&z->vgic, 0, z->cfg->vpl011_intid, level);
 }
 
 static bool uart_tx_full(void *ctx)
@@ -136,6 +136,32 @@ static const struct vpl011_host uart_host = {
     .output = uart_output,
     .tx_full = uart_tx_full,
     .set_irq = uart_set_irq,
+};
+
+static void vgic_kick(void *ctx, uint32_t vidx)
+{
+    struct vcpu *v = &((struct zone *)ctx)->vcpu[vidx];
+    if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) == VCPU_ON)
+        vcpu_kick(v);
+}
+
+/* The devices behind the zone's interrupt lines, asked again when the guest deactivates one:
+ * the virtual timer re-arms its output (and its line is low until it fires again); the console
+ * and the emulated PL011 drive their lines themselves, so they stay as they are. */
+static bool vgic_resample(void *ctx, uint32_t vidx, uint32_t intid, bool line)
+{
+    (void)ctx;
+    (void)vidx;
+    if (intid == GIC_VTIMER_PPI) {
+        vtimer_deactivated();
+        return false;
+    }
+    return line;
+}
+
+static const struct vgic_host vgic_host = {
+    .kick = vgic_kick,
+    .resample = vgic_resample,
 };
 
 void zone_console_kick(struct zone *z)
@@ -245,7 +271,7 @@ static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c
             hv_panic("config: %s CPU %u is missing or shared", c->name, v->pcpu);
         pcpu_vcpu[v->pcpu] = v;
     }
-    vgic_init(&z->vgic, z->nvcpus);
+    vgic_init(&z->vgic, z->nvcpus, &vgic_host, z);
     vcon_init(&z->con, &z->mem, c->cols, c->rows, &con_host, z);
     vpl011_init(&z->vuart, &z->con, &uart_host, z);
     mux_zone_init(z);
@@ -299,7 +325,7 @@ static void vcpu_enter_fresh(void)
     f->elr = v->entry;
     f->spsr = SPSR_EL1H_MASKED;
     __atomic_store_n(&v->power, VCPU_ON, __ATOMIC_RELEASE);
-    vgic_flush(v);
+    vgic_flush(&z->vgic, v->idx);
     arch_enter_frame(f);
 }
 
@@ -336,6 +362,7 @@ static void vcpu_stop(struct vcpu *v) __attribute__((noreturn));
 static void vcpu_stop(struct vcpu *v)
 {
     struct zone *z = v->zone;
+    vgic_save(&z->vgic, v->idx); /* pending and active interrupts stay with the zone */
     gicv3_vcpu_reset();
     write_sysreg(ICH_HCR_EL2, 0);
     spin_lock(&z->life_lock);
@@ -350,7 +377,7 @@ void vcpu_before_return(struct vcpu *v)
 {
     if (v->stop_req)
         vcpu_stop(v);
-    vgic_flush(v);
+    vgic_flush(&v->zone->vgic, v->idx);
 }
 
 void vcpu_cpu_off(struct vcpu *v)

@@ -3,6 +3,9 @@ not hurt the hypervisor or the other zones, and the zone must stay restartable.
 
   hostile lr N        more interrupts pending at once than the hypervisor has list registers
                       (QEMU's cortex-a57 has 4): the maintenance interrupt and the refill;
+  hostile prio N      N interrupts of rising priority pending at once: list registers filled
+                      and refilled most urgent first;
+  hostile level K     a level-sensitive line still high after EOI is delivered again;
   hostile timer       a timer handler that rewrites only CVAL keeps ticking;
   hostile cpuon       failing CPU_ON calls leave the zone as it was;
   hostile reset-storm SYSTEM_RESET / SYSTEM_OFF raced against the console's restart key.
@@ -17,7 +20,7 @@ import subprocess
 
 import pytest
 
-from hvsys import ESC, ROOT, booted, greeting
+from hvsys import ESC, ROOT, booted, greeting, prompt
 
 ZONES = ["zone0", "zone1", "zone2"]
 LR_RE = re.compile(rb"hostile lr (\d+): (\d+) of (\d+) taken, (\d+) more than once, \d+ us\r\n")
@@ -67,6 +70,53 @@ def test_more_pending_than_list_registers(trio, zone, n):
     out = con.cmd(name, "hostile lr %d" % n, timeout=30)
     m = LR_RE.search(out)
     assert m and int(m.group(2)) == n and int(m.group(4)) == 0, out
+    rows = con.list_zones()
+    assert all(rows[z]["state"] == "running" for z in ZONES), rows
+
+
+PRIO_RE = re.compile(rb"hostile prio (\d+): (\d+) taken, order([ \d]*), (most urgent first|WRONG)\r\n")
+
+
+@pytest.mark.parametrize("zone", [0, 1])
+@pytest.mark.parametrize("n", [5, 16])
+def test_list_registers_hold_the_most_urgent(trio, zone, n):
+    """N SPIs, each more urgent than the one before, pending at once: more than the list
+    registers hold, so the hypervisor must choose the most urgent for them and refill in
+    priority order, and the guest takes them most urgent first."""
+    con = trio
+    name = "zone%d" % zone
+    if zone:
+        con.replay_after(con.focus(zone), greeting(name))
+    out = con.cmd(name, "hostile prio %d" % n, timeout=30)
+    m = PRIO_RE.search(out)
+    assert m, "no result from hostile prio: %r" % out
+    order = [int(x) for x in m.group(3).split()]
+    assert int(m.group(2)) == n and order == list(range(64 + n - 1, 63, -1)), m.group(0)
+    assert m.group(4) == b"most urgent first"
+    assert con.cmd(name, "after-prio") == b"%s: after-prio\r\n" % name.encode()
+
+
+LEVEL_RE = re.compile(rb"hostile level (\d+): (\d+) deliveries, (delivered again while high|WRONG)")
+
+
+@pytest.mark.parametrize("zone", [0, 1])
+@pytest.mark.parametrize("k", [1, 50])
+def test_level_interrupt_delivered_again_while_high(trio, zone, k):
+    """The console's level-sensitive interrupt EOId with the device's InterruptStatus still set
+    (the line high) must be delivered again, K times, until the guest acknowledges it."""
+    con = trio
+    name = "zone%d" % zone
+    if zone:
+        con.replay_after(con.focus(zone), greeting(name))
+    line = b"hostile level %d" % k
+    con.send(line + b"\r")
+    con.expect_exact(line + b"\r\n")
+    con.expect_exact(b"hostile level %d: press a key\r\n" % k)
+    con.send(b"x")
+    m = con.expect(LEVEL_RE, timeout=30)
+    assert int(m.group(2)) == k + 1 and m.group(3) == b"delivered again while high", m.group(0)
+    con.expect_exact(prompt(name))
+    assert con.cmd(name, "after-level") == b"%s: after-level\r\n" % name.encode()
     rows = con.list_zones()
     assert all(rows[z]["state"] == "running" for z in ZONES), rows
 

@@ -166,6 +166,26 @@ int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn)
     return 0;
 }
 
+int gic_set_spi_priority(uint32_t intid, uint8_t prio)
+{
+    if (intid < 32 || intid >= gic.lines)
+        return -1;
+    set_priority(intid, prio);
+    return 0;
+}
+
+irq_handler_fn gic_set_handler(uint32_t intid, irq_handler_fn fn)
+{
+    for (unsigned i = 0; i < MAX_HANDLERS; i++) {
+        if (handlers[i].fn && handlers[i].intid == intid) {
+            irq_handler_fn old = handlers[i].fn;
+            handlers[i].fn = fn;
+            return old;
+        }
+    }
+    return 0;
+}
+
 int gic_set_pending_spis(uint32_t first, uint32_t n)
 {
     if (first < 32 || n > 32 || first + n > gic.lines)

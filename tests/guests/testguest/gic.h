@@ -27,6 +27,10 @@ int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn);
 int gic_ppi_wake(uint32_t intid, int on);
 /* PPI intid (16-31) of this CPU enabled with a handler. */
 int gic_enable_ppi(uint32_t intid, irq_handler_fn fn);
+/* SPI intid's priority (lower is more urgent), enabled or not. */
+int gic_set_spi_priority(uint32_t intid, uint8_t prio);
+/* The handler of an enabled intid replaced by fn; returns the old one (0: intid has none). */
+irq_handler_fn gic_set_handler(uint32_t intid, irq_handler_fn fn);
 /* SPIs first .. first+n-1 (n <= 32) made pending through GICD_ISPENDR, all at once. */
 int gic_set_pending_spis(uint32_t first, uint32_t n);
 /* Called from the IRQ vector. */

@@ -13,6 +13,11 @@
  *   hostile spin MS         spin with DAIF fully masked
  *   hostile lr N            N enabled SPIs made pending at once (more than the hypervisor
  *                           has list registers), then waits for every one to be taken
+ *   hostile prio N          N SPIs (2 to 16), each more urgent than the one before, made
+ *                           pending at once; checks they are taken most urgent first
+ *   hostile level K         after a key, the console's level-sensitive interrupt is EOId K
+ *                           times without acknowledging the device: each EOI must bring it
+ *                           back while the line is high
  *   hostile timer [MS]      the virtual timer ticking every millisecond for MS (default 100)
  *                           ms, its handler rewriting only CVAL (never CNTV_CTL)
  *   hostile cpuon           failing PSCI CPU_ON calls (self, unknown MPIDR, entry outside
@@ -675,6 +680,22 @@ static void lr_handler(uint32_t intid)
         lr_taken[intid - LR_FIRST_SPI]++;
 }
 
+/*
+ * SPIs LR_FIRST_SPI.. LR_FIRST_SPI+n-1 pended with interrupts masked, so that all are pending
+ * together when they are taken; then interrupts unmasked. Returns the DAIF to restore.
+ */
+static uint64_t pend_at_once(uint32_t n)
+{
+    uint64_t daif;
+
+    console_flush();
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+    gic_set_pending_spis(LR_FIRST_SPI, n);
+    __asm__ volatile("msr daifclr, #2" : : : "memory");
+    return daif;
+}
+
 static void cmd_lr(const char *args)
 {
     uint64_t n, t0, end;
@@ -692,12 +713,7 @@ static void cmd_lr(const char *args)
             return;
         }
     }
-    console_flush();
-    /* Pended with interrupts masked, so that all are pending together when they are taken. */
-    __asm__ volatile("mrs %0, daif" : "=r"(daif));
-    __asm__ volatile("msr daifset, #2" : : : "memory");
-    gic_set_pending_spis(LR_FIRST_SPI, (uint32_t)n);
-    __asm__ volatile("msr daifclr, #2" : : : "memory");
+    daif = pend_at_once((uint32_t)n);
     t0 = counter_read();
     end = t0 + ms_to_ticks(LR_WAIT_MS);
     for (;;) {
@@ -713,6 +729,112 @@ static void cmd_lr(const char *args)
     __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
     kprintf("hostile lr %lu: %u of %lu taken, %u more than once, %lu us\r\n", (unsigned long)n, got,
             (unsigned long)n, twice, (unsigned long)ticks_to_us(counter_read() - t0));
+}
+
+/* ---- priority order across more interrupts than list registers ---- */
+
+#define PRIO_MAX 16      /* distinct priorities in 5 implemented bits, below the 0xff mask */
+#define PRIO_LOWEST 0xf0 /* SPI LR_FIRST_SPI's; each next INTID is one step more urgent */
+#define PRIO_STEP 8      /* a virtual CPU interface may implement only the top 5 bits */
+
+static volatile uint32_t prio_order[PRIO_MAX];
+static volatile uint32_t prio_count;
+
+static void prio_handler(uint32_t intid)
+{
+    if (prio_count < PRIO_MAX)
+        prio_order[prio_count] = intid;
+    prio_count++;
+}
+
+/* 1 if the interrupts were taken most urgent first: INTIDs strictly descending. */
+static int prio_descending(uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++)
+        if (prio_order[i] >= prio_order[i - 1])
+            return 0;
+    return 1;
+}
+
+static void cmd_prio(const char *args)
+{
+    uint64_t n, end, daif;
+
+    if (parse_u64(args, &n) || n < 2 || n > PRIO_MAX) {
+        kprintf("usage: hostile prio N (2 to %u)\r\n", PRIO_MAX);
+        return;
+    }
+    prio_count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t intid = LR_FIRST_SPI + i;
+        if (gic_enable_spi(intid, 1, prio_handler) ||
+            gic_set_spi_priority(intid, (uint8_t)(PRIO_LOWEST - PRIO_STEP * i))) {
+            kprintf("hostile prio: cannot enable SPI %u\r\n", intid);
+            return;
+        }
+    }
+    daif = pend_at_once((uint32_t)n);
+    end = counter_read() + ms_to_ticks(LR_WAIT_MS);
+    while (prio_count < n && counter_read() < end)
+        cpu_relax();
+    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
+    kprintf("hostile prio %lu: %u taken, order", (unsigned long)n, prio_count);
+    for (uint32_t i = 0; i < prio_count && i < PRIO_MAX; i++)
+        kprintf(" %u", prio_order[i]);
+    kprintf(", %s\r\n",
+            prio_count == n && prio_descending((uint32_t)n) ? "most urgent first" : "WRONG");
+}
+
+/* ---- a level-sensitive line still high after EOI ---- */
+
+#define LEVEL_MAX 1000
+#define LEVEL_KEY_MS 10000
+
+static volatile uint32_t level_deliveries;
+static uint32_t level_unacked; /* deliveries to leave unacknowledged at the device */
+
+/*
+ * The console's interrupt handler, except that the first level_unacked deliveries leave
+ * InterruptStatus set: the device keeps its level-sensitive line high, so a GIC must deliver
+ * the interrupt again as soon as it is EOId. Then the real handler acknowledges it.
+ */
+static void level_handler(uint32_t intid)
+{
+    if (++level_deliveries > level_unacked)
+        vcon_irq(intid);
+}
+
+static void cmd_level(const char *args)
+{
+    const struct boot_info *b = boot_get_info();
+    uint64_t k, end, daif;
+    irq_handler_fn old;
+
+    if (parse_u64(args, &k) || k < 1 || k > LEVEL_MAX) {
+        kprintf("usage: hostile level K (1 to %u)\r\n", LEVEL_MAX);
+        return;
+    }
+    if (!b->con_intid || b->con_edge) {
+        kputs("hostile level: the console has no level-sensitive interrupt\r\n");
+        return;
+    }
+    level_unacked = (uint32_t)k;
+    level_deliveries = 0;
+    kprintf("hostile level %lu: press a key\r\n", (unsigned long)k);
+    console_flush();
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+    old = gic_set_handler(b->con_intid, level_handler);
+    __asm__ volatile("msr daifclr, #2" : : : "memory");
+    end = counter_read() + ms_to_ticks(LEVEL_KEY_MS);
+    while (level_deliveries <= level_unacked && counter_read() < end)
+        cpu_relax();
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+    gic_set_handler(b->con_intid, old);
+    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
+    drain_input();
+    kprintf("hostile level %lu: %u deliveries, %s\r\n", (unsigned long)k, level_deliveries,
+            level_deliveries > level_unacked ? "delivered again while high" : "WRONG");
 }
 
 /* ---- a timer handler that only rewrites CVAL ---- */
@@ -1004,6 +1126,9 @@ static void usage(void)
           "       hostile addrs               all accesses over sensitive IPAs\r\n"
           "       hostile spin MS             spin with interrupts masked\r\n"
           "       hostile lr N                N SPIs pending at once, each taken once?\r\n"
+          "       hostile prio N              N SPIs of rising priority pending at once,\r\n"
+          "                                   taken most urgent first?\r\n"
+          "       hostile level K             the console's level line left high K times\r\n"
           "       hostile timer [MS]          1 ms ticks, the handler rewriting only CVAL\r\n"
           "       hostile cpuon               failing PSCI CPU_ON calls\r\n"
           "       hostile reset-storm [off]   PSCI SYSTEM_RESET (SYSTEM_OFF)\r\n"
@@ -1046,6 +1171,14 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "lr"))) {
         cmd_lr(rest);
+        return;
+    }
+    if ((rest = match_word(args, "prio"))) {
+        cmd_prio(rest);
+        return;
+    }
+    if ((rest = match_word(args, "level"))) {
+        cmd_level(rest);
         return;
     }
     if ((rest = match_word(args, "timer"))) {
