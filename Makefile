@@ -1,16 +1,18 @@
 # Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
-#   make [CONFIG=name] [ESCAPE=0x1c]   build build/hypervisor.bin
+#   make [CONFIG=name] [GIC=3|2] [ESCAPE=0x1c]   build build/hypervisor.bin
 #   make run | debug | test | bench | deps | clean
 CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
 UART_BAUD ?= 0
+# The interrupt controller of QEMU virt: GICv3, or GICv2 with the virtualization extensions.
+GIC ?= 3
 CROSS_COMPILE ?= aarch64-linux-gnu-
 
 
 BUILD := build
-# A UART speed model (make UART_BAUD=115200) builds apart from the plain configuration.
-CFG_BUILD := $(BUILD)/$(CONFIG)$(if $(filter-out 0,$(UART_BAUD)),-baud$(UART_BAUD))
+# A UART speed model (make UART_BAUD=115200) and GICv2 build apart from the plain configuration.
+CFG_BUILD := $(BUILD)/$(CONFIG)$(if $(filter-out 0,$(UART_BAUD)),-baud$(UART_BAUD))$(if $(filter 2,$(GIC)),-gic2)
 PLAT_DIR := platform/$(PLATFORM)
 
 CC := $(CROSS_COMPILE)gcc
@@ -26,7 +28,7 @@ QEMU_MEM ?= 2G
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common -fPIE \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -mgeneral-regs-only -mstrict-align \
 	-mno-outline-atomics -I. -DESCAPE_CHAR=$(ESCAPE) -DBENCH_DIRECT_BYTES=$(BENCH_DIRECT_BYTES) \
-	-DUART_BAUD=$(UART_BAUD) \
+	-DUART_BAUD=$(UART_BAUD) -DGIC_VERSION=$(GIC) \
 	$(if $(TX_RING),-DBOARD_TX_RING_SIZE=$(TX_RING)) $(if $(INPUT_DEAF_MS),-DBOARD_INPUT_DEAF_MS=$(INPUT_DEAF_MS))
 ASFLAGS := -I. -D__ASSEMBLY__
 LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -nostdlib -T linker.ld
@@ -36,7 +38,7 @@ HV_OBJS := $(patsubst %,$(CFG_BUILD)/obj/%.o,$(HV_SRCS)) $(CFG_BUILD)/obj/blobs.
 DTBS := $(patsubst %,$(CFG_BUILD)/%.dtb,$(ZONE_DTS))
 BLOB_FILES := $(foreach b,$(BLOBS),$(word 2,$(subst =, ,$(b))))
 
-QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp $(QEMU_SMP) -m $(QEMU_MEM) \
+QEMU_ARGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -smp $(QEMU_SMP) -m $(QEMU_MEM) \
 	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
@@ -84,7 +86,7 @@ $(CFG_BUILD)/obj/blobs.S.o: $(CFG_BUILD)/blobs.S
 $(CFG_BUILD)/%.dtb: $(PLAT_DIR)/%.dts $(wildcard $(PLAT_DIR)/*.dtsi) $(DTS_DEPS)
 	@mkdir -p $(@D)
 	@echo "  DTC     $<"
-	@cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
+	@cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) -DGIC_VERSION=$(GIC) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
 	@dtc -q -I dts -O dtb -o $@ $(CFG_BUILD)/$*.dts.pp
 
 $(BUILD)/testguest/testguest.bin: FORCE

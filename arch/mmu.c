@@ -21,8 +21,9 @@
 #define S1_ATTR_NORMAL (1ULL << 2)
 #define S1_XN (1ULL << 54)
 
-/* Stage 2: MemAttr[5:2] = 0b1111 normal write-back, S2AP[7:6] = RW. */
+/* Stage 2: MemAttr[5:2] = 0b1111 normal write-back (0b0001 Device-nGnRE), S2AP[7:6] = RW. */
 #define S2_MEMATTR_NORMAL (0xfULL << 2)
+#define S2_MEMATTR_DEVICE (0x1ULL << 2) /* Device-nGnRE */
 #define S2_AP_RW (3ULL << 6)
 
 #define TABLE_POOL_PAGES 64
@@ -63,8 +64,8 @@ void mmu_enable_el2(void)
 {
     write_sysreg(mair_el2, MAIR_DEVICE_NGNRNE | (MAIR_NORMAL_WB << 8));
     /* T0SZ=25 (39-bit VA, start at level 1), WB WA walks, inner shareable, 4K, PS=40 bits. */
-    uint64_t tcr = 25 | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (0ULL << 14) |
-                   (2ULL << 16) | (1ULL << 23) | (1ULL << 31);
+    uint64_t tcr = 25 | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (0ULL << 14) | (2ULL << 16) |
+                   (1ULL << 23) | (1ULL << 31);
     write_sysreg(tcr_el2, tcr);
     write_sysreg(ttbr0_el2, (uint64_t)el2_l1);
     isb();
@@ -104,9 +105,9 @@ static uint64_t *next_table(uint64_t *e)
     return t;
 }
 
-static bool map_one(struct stage2 *s2, uint64_t ipa, uint64_t pa, bool block2m)
+static bool map_one(struct stage2 *s2, uint64_t ipa, uint64_t pa, bool block2m, uint64_t memattr)
 {
-    const uint64_t attrs = DESC_AF | DESC_SH_INNER | S2_AP_RW | S2_MEMATTR_NORMAL;
+    const uint64_t attrs = DESC_AF | DESC_SH_INNER | S2_AP_RW | memattr;
     uint64_t *l2 = next_table(&s2->root[(ipa >> 30) & 511]);
     if (!l2)
         return false;
@@ -122,12 +123,12 @@ static bool map_one(struct stage2 *s2, uint64_t ipa, uint64_t pa, bool block2m)
     return true;
 }
 
-bool stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size)
+static bool map_range(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size, uint64_t memattr)
 {
     uint64_t end = ipa + size;
     while (ipa < end) {
         bool block = IS_ALIGNED(ipa | pa, MIB2) && end - ipa >= MIB2;
-        if (!map_one(s2, ipa, pa, block))
+        if (!map_one(s2, ipa, pa, block, memattr))
             return false;
         uint64_t step = block ? MIB2 : PAGE_SIZE;
         ipa += step;
@@ -135,6 +136,16 @@ bool stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size)
     }
     dsb(ishst);
     return true;
+}
+
+bool stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size)
+{
+    return map_range(s2, ipa, pa, size, S2_MEMATTR_NORMAL);
+}
+
+bool stage2_map_device(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size)
+{
+    return map_range(s2, ipa, pa, size, S2_MEMATTR_DEVICE);
 }
 
 uint64_t stage2_vttbr(const struct stage2 *s2)

@@ -18,6 +18,8 @@ struct stage2 {
 bool stage2_init(struct stage2 *s2, uint16_t vmid);
 /* Map [ipa, ipa+size) to pa as normal RW memory; page aligned. false when out of tables. */
 bool stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size);
+/* The same for a device frame passed through (Device-nGnRE): GICv2's GICV. */
+bool stage2_map_device(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size);
 uint64_t stage2_vttbr(const struct stage2 *s2);
 uint64_t stage2_vtcr(void);
 

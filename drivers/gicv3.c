@@ -22,7 +22,7 @@
 #define WAKER_PSLEEP (1u << 1)
 #define WAKER_CASLEEP (1u << 2)
 
-#define DEFAULT_PRIO GICV3_PRIO_DEFAULT
+#define DEFAULT_PRIO GIC_PRIO_DEFAULT
 
 static uint64_t gicd;
 static uint64_t gicr;

@@ -2,12 +2,7 @@
 #ifndef DRIVERS_GICV3_H
 #define DRIVERS_GICV3_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#define GIC_SPURIOUS 1020
-#define GIC_MAINT_PPI 25
-#define GIC_VTIMER_PPI 27
+#include "drivers/gic.h"
 
 /* List register fields (ICH_LR<n>_EL2). */
 #define ICH_LR_STATE_SHIFT 62
@@ -29,10 +24,7 @@ void gicv3_init_dist(uint64_t gicd_base, uint64_t gicr_base);
 void gicv3_init_cpu(uint32_t cpu, uint64_t mpidr);
 void gicv3_enable_spi(uint32_t intid, uint64_t target_mpidr);
 void gicv3_enable_ppi(uint32_t cpu, uint32_t intid);
-/* Priority of SGI/PPI intid on cpu (numerically higher is less urgent; every interrupt starts
- * at GICV3_PRIO_DEFAULT). */
-#define GICV3_PRIO_DEFAULT 0xa0
-#define GICV3_PRIO_LOW 0xc0
+/* Priority of SGI/PPI intid on cpu (GIC_PRIO_*). */
 void gicv3_set_ppi_priority(uint32_t cpu, uint32_t intid, uint8_t prio);
 uint32_t gicv3_ack(void);
 void gicv3_eoi(uint32_t intid);

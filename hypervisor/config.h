@@ -2,6 +2,7 @@
 #ifndef HV_CONFIG_H
 #define HV_CONFIG_H
 
+#include "drivers/gic.h"
 #include "hypervisor/lib.h"
 
 #define MAX_ZONES 8
@@ -44,11 +45,12 @@ struct platform_config {
     uint64_t ram_base, ram_size; /* all of physical RAM */
     uint64_t uart_base;
     uint32_t uart_intid;
-    uint64_t gicd_base, gicr_base;
+    struct gic_desc gic;
     uint32_t ncpus;
     uint64_t mpidr[8];
-    /* Where every zone finds its virtual GIC (trapped, never mapped). */
-    uint64_t vgicd_ipa, vgicr_ipa;
+    /* Where every zone finds its virtual GIC: the distributor and (GICv3) redistributors are
+     * trapped, never mapped; a GICv2 zone's CPU interface is the physical GICV frame, mapped. */
+    uint64_t vgicd_ipa, vgicr_ipa, vgicc_ipa;
     const struct zone_config *zones;
     uint32_t nzones;
     uint32_t focus;   /* zone that has the console at boot */

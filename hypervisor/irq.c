@@ -2,7 +2,7 @@
  * maintenance interrupt to the vGIC; kicks need no work here beyond a zone's console work,
  * because every return to a guest re-evaluates its vCPU state. */
 #include "hypervisor/irq.h"
-#include "drivers/gicv3.h"
+#include "drivers/gic.h"
 #include "drivers/timer.h"
 #include "hypervisor/config.h"
 #include "hypervisor/log.h"
@@ -14,7 +14,8 @@
 void irq_handle(void)
 {
     for (;;) {
-        uint32_t id = gicv3_ack();
+        uint32_t iar = gic_ack();
+        uint32_t id = gic_iar_intid(iar);
         if (id >= GIC_SPURIOUS)
             return;
         if (id == platform.uart_intid)
@@ -27,7 +28,7 @@ void irq_handle(void)
             /* One budget of console work per exit: back to the guest, which takes the kick
              * again at once if there is more (bounded work per exit, and its own virtual
              * interrupts get in between). */
-            gicv3_eoi(id);
+            gic_eoi(iar);
             zone_console_work(current_vcpu());
             return;
         } else if (id == GIC_MAINT_PPI) {
@@ -44,6 +45,6 @@ void irq_handle(void)
         } else {
             hv_log("unexpected physical interrupt %u", id);
         }
-        gicv3_eoi(id);
+        gic_eoi(iar);
     }
 }

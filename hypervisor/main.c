@@ -1,25 +1,29 @@
 /* Boot: console, interrupt controller, zones, then every CPU idles until its vCPU starts. */
 #include "arch/cpu.h"
-#include "drivers/gicv3.h"
+#include "drivers/gic.h"
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
 #include "hypervisor/bench.h"
 #include "hypervisor/irq.h"
 #include "hypervisor/log.h"
 #include "hypervisor/seed.h"
+#include "hypervisor/vgic_lr.h"
 #include "hypervisor/zone.h"
+
+/* The list-register back-end of the machine's GIC (vgic_lr.h), set before any vCPU runs. */
+const struct vgic_lr_ops *vgic_lr;
 
 static void cpu_interrupts_init(uint32_t cpu)
 {
-    gicv3_init_cpu(cpu, read_sysreg(mpidr_el1));
-    gicv3_enable_ppi(cpu, SGI_KICK);
+    gic_init_cpu(cpu, read_sysreg(mpidr_el1));
+    gic_enable_ppi(cpu, SGI_KICK);
     /* A zone's resumed console work re-raises SGI_KICK at once while a long chain lasts: below
      * the UART and the timers, it cannot starve them (the GIC breaks priority ties by lowest
      * INTID, which the SGI would win). */
-    gicv3_set_ppi_priority(cpu, SGI_KICK, GICV3_PRIO_LOW);
-    gicv3_enable_ppi(cpu, GIC_MAINT_PPI);
-    gicv3_enable_ppi(cpu, GIC_VTIMER_PPI);
-    gicv3_enable_ppi(cpu, TIMER_EL2_PPI);
+    gic_set_ppi_priority(cpu, SGI_KICK, GIC_PRIO_LOW);
+    gic_enable_ppi(cpu, GIC_MAINT_PPI);
+    gic_enable_ppi(cpu, GIC_VTIMER_PPI);
+    gic_enable_ppi(cpu, TIMER_EL2_PPI);
 }
 
 static void start_secondaries(void)
@@ -42,9 +46,10 @@ void hv_primary_main(void)
            platform.nzones);
     if (!seeded)
         hv_log("no random seed in the boot device tree (/chosen/rng-seed): zones get none");
-    gicv3_init_dist(platform.gicd_base, platform.gicr_base);
+    gic_init(&platform.gic);
+    vgic_lr = platform.gic.version == 2 ? &vgic_lr_v2 : &vgic_lr_v3;
     cpu_interrupts_init(0);
-    gicv3_enable_spi(platform.uart_intid, read_sysreg(mpidr_el1));
+    gic_enable_spi(platform.uart_intid, 0);
     bench_direct();
     zones_init();
     for (uint32_t i = 0; i < nzones; i++) {

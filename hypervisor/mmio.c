@@ -1,5 +1,6 @@
 /* MMIO trap dispatch: the zone's virtual GIC, virtio-mmio console window(s). */
 #include "hypervisor/mmio.h"
+#include "hypervisor/vgic_v2.h"
 #include "hypervisor/vgic_v3.h"
 #include "hypervisor/zone.h"
 
@@ -44,6 +45,10 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
         return console_access(v, z, ipa - c->virtio_ipa, a, val);
     if (in_window(ipa, c->vpl011_ipa, VPL011_SIZE))
         return uart_access(z, ipa - c->vpl011_ipa, a, val);
+    if (platform.gic.version == 2)
+        return in_window(ipa, platform.vgicd_ipa, VGIC_V2_DIST_SIZE) &&
+               vgic_v2_dist_access(&z->vgic, v->idx, ipa - platform.vgicd_ipa, a->width, a->write,
+                                   val);
     if (in_window(ipa, platform.vgicd_ipa, VGIC_DIST_SIZE))
         return vgic_v3_dist_access(&z->vgic, v->idx, ipa - platform.vgicd_ipa, a->width, a->write,
                                    val);

@@ -19,7 +19,7 @@ static bool pending(const struct vgic_irq *s)
 
 static bool deliverable(const struct vgic *vg, const struct vgic_irq *s)
 {
-    return s->enabled && s->group1 && vg->grp1;
+    return s->enabled && (s->group1 ? vg->grp1 : vg->grp0);
 }
 
 /* The vCPU that would take it: its own for SGIs/PPIs, the routed one for SPIs. */
@@ -195,7 +195,7 @@ static struct vgic_lr lr_for(uint32_t intid, const struct vgic_irq *s)
         .intid = intid,
         .prio = s->prio,
         .state = (uint8_t)((pending(s) ? VLR_PENDING : 0) | (s->active ? VLR_ACTIVE : 0)),
-        .group1 = true,
+        .group1 = s->group1,
         /* Line-driven: hear of the deactivation, to pend it again if the line is still high
          * (and to let the device re-arm its line: the virtual timer). */
         .eoi = !s->edge || s->line,
@@ -244,8 +244,10 @@ static int32_t lr_victim(struct vgic *vg, uint32_t vidx, uint8_t prio)
         uint32_t n = (uint32_t)__builtin_ctz(m);
         struct vgic_lr lr;
         vgic_lr->read(n, &lr);
-        if (lr.state == VLR_PENDING && lr.prio > worst) {
-            worst = lr.prio;
+        /* The core's priority, not the list register's: GICv2 keeps only its top five bits. */
+        uint8_t prio_n = lr_irq(vg, vidx, n)->prio;
+        if (lr.state == VLR_PENDING && prio_n > worst) {
+            worst = prio_n;
             best = (int32_t)n;
         }
     }
@@ -540,11 +542,12 @@ void vgic_route_spi(struct vgic *vg, uint32_t intid, uint32_t target)
         vg->host->kick(vg->ctx, s->target);
 }
 
-void vgic_set_grp1(struct vgic *vg, bool on)
+void vgic_set_groups(struct vgic *vg, bool grp0, bool grp1)
 {
-    bool was = vg->grp1;
-    vg->grp1 = on;
-    if (on && !was)
+    bool more = (grp0 && !vg->grp0) || (grp1 && !vg->grp1);
+    vg->grp0 = grp0;
+    vg->grp1 = grp1;
+    if (more)
         for (uint32_t v = 0; v < vg->nvcpus; v++)
             vg->host->kick(vg->ctx, v);
 }

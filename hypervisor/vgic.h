@@ -3,9 +3,11 @@
  * level semantics, routing, and delivery through the list registers of the CPU that runs the
  * target vCPU. Around it:
  *   - register front-ends (vgic_v3.c: GICv3 distributor, redistributors and ICC_SGI1R_EL1;
- *     vgic_regs.c: the register banks every distributor shares), which call vgic_field_* and
- *     vgic_route_spi under the lock;
- *   - list-register back-ends (vgic_lr.h; vgic_lr_v3.c for ICH_LR<n>_EL2), chosen at boot.
+ *     vgic_v2.c: GICv2 distributor with ITARGETSR and GICD_SGIR; vgic_regs.c: the register
+ *     banks every distributor shares), which call vgic_field_* and vgic_route_spi under the
+ *     lock;
+ *   - list-register back-ends (vgic_lr.h; vgic_lr_v3.c for ICH_LR<n>_EL2, vgic_lr_v2.c for
+ *     GICH_LR<n>), chosen at boot.
  * The core knows nothing of zones: the host callbacks kick a vCPU and resample a line.
  *
  * An interrupt is pending when its latch is set (an edge, an SGI, GICD_ISPENDR) or, for a
@@ -60,11 +62,12 @@ struct vgic_host {
 };
 
 struct vgic {
-    bool grp1; /* the distributor's group 1 enable */
+    bool grp0, grp1; /* the distributor's group enables */
     uint32_t nvcpus;
     struct vgic_irq spi[VGIC_NR_SPIS];
     struct vgic_vcpu cpu[MAX_VCPUS];
-    uint64_t irouter[VGIC_NR_SPIS]; /* GICv3 front-end: the routing registers as written */
+    uint64_t irouter[VGIC_NR_SPIS];  /* GICv3 front-end: the routing registers as written */
+    uint8_t itargetsr[VGIC_NR_SPIS]; /* GICv2 front-end: the target masks as written */
     uint32_t gicd_ctlr;             /* front-end: the distributor's enables as written */
     /* Interrupts pending and not carried by a list register, as bitmaps (bit n: interrupt n of
      * the bank), so that the flush on every return to a guest looks only at those. */
@@ -122,6 +125,8 @@ uint32_t vgic_field_read(struct vgic *vg, uint32_t self, uint32_t vidx, uint32_t
 void vgic_field_write(struct vgic *vg, uint32_t self, uint32_t vidx, uint32_t intid,
                       enum vgic_field f, uint32_t v);
 void vgic_route_spi(struct vgic *vg, uint32_t intid, uint32_t target);
-void vgic_set_grp1(struct vgic *vg, bool on);
+/* The distributor's group enables: group 0 is what a GICv2 guest uses (signalled as IRQ by its
+ * virtual CPU interface unless it asks for FIQ), group 1 what a GICv3 Linux uses. */
+void vgic_set_groups(struct vgic *vg, bool grp0, bool grp1);
 
 #endif

@@ -32,9 +32,10 @@ struct vgic_lr_ops {
     void (*underflow)(bool on);
 };
 
-/* The back-end for this machine's GIC, set once at boot before any vCPU runs. */
+/* The back-end for this machine's GIC, set once at boot (main.c) before any vCPU runs. */
 extern const struct vgic_lr_ops *vgic_lr;
 
 extern const struct vgic_lr_ops vgic_lr_v3;
+extern const struct vgic_lr_ops vgic_lr_v2;
 
 #endif

@@ -29,5 +29,3 @@ const struct vgic_lr_ops vgic_lr_v3 = {
     .eoied = gicv3_eoi_lrs,
     .underflow = gicv3_set_underflow_irq,
 };
-
-const struct vgic_lr_ops *vgic_lr = &vgic_lr_v3;

@@ -4,6 +4,7 @@
 #include "hypervisor/lib.h"
 #include "hypervisor/vgic_regs.h"
 
+#define GICD_CTLR_GRP0 (1u << 0)
 #define GICD_CTLR_GRP1 (1u << 1)
 #define GICD_CTLR_ARE (1u << 4)
 #define GICD_CTLR_DS (1u << 6)
@@ -60,10 +61,10 @@ static bool dist_reg(struct vgic *vg, uint64_t off, uint32_t width, bool write, 
     if (width != 4 || !IS_ALIGNED(off, 4))
         return false;
     switch (off) {
-    case 0x0000: /* CTLR: only the group 1 enable does anything; ARE and DS read as one */
+    case 0x0000: /* CTLR: the two group enables; ARE and DS read as one */
         if (write) {
             vg->gicd_ctlr = (uint32_t)*val & 3;
-            vgic_set_grp1(vg, (*val & GICD_CTLR_GRP1) != 0);
+            vgic_set_groups(vg, (*val & GICD_CTLR_GRP0) != 0, (*val & GICD_CTLR_GRP1) != 0);
         } else {
             *val = vg->gicd_ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
         }

@@ -11,7 +11,7 @@
 #include "hypervisor/vtimer.h"
 #include "arch/cpu.h"
 #include "arch/sysreg.h"
-#include "drivers/gicv3.h"
+#include "drivers/gic.h"
 #include "hypervisor/zone.h"
 
 #define CNTV_CTL_IMASK (1ULL << 1)

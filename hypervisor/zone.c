@@ -3,11 +3,12 @@
 #include "arch/cpu.h"
 #include "arch/psci_call.h"
 #include "arch/sysreg.h"
-#include "drivers/gicv3.h"
+#include "drivers/gic.h"
 #include "hypervisor/irq.h"
 #include "hypervisor/lifecycle.h"
 #include "hypervisor/log.h"
 #include "hypervisor/seed.h"
+#include "hypervisor/vgic_v2.h"
 #include "hypervisor/vtimer.h"
 
 #define HCR_VM (1ULL << 0)
@@ -87,7 +88,7 @@ static void con_work_later(struct vcpu *v)
 {
     __atomic_store_n(&v->con_work, true, __ATOMIC_RELEASE);
     dsb(ish);
-    gicv3_send_sgi(platform.mpidr[v->pcpu], SGI_KICK);
+    gic_send_sgi(v->pcpu, SGI_KICK);
 }
 
 static void con_tx_later(void *ctx)
@@ -249,6 +250,15 @@ static void check_config(const struct zone_config *c)
         hv_panic("config: %s needs a history ring (its transmit buffer while focused)", c->name);
 }
 
+/* A GICv2 zone reaches its virtual CPU interface directly: the physical GICV frame at the
+ * address of its GICC (the list registers behind it are this CPU's, for this zone's vCPU). */
+static bool map_gic_cpu(struct zone *z)
+{
+    if (platform.gic.version != 2)
+        return true;
+    return stage2_map_device(&z->s2, platform.vgicc_ipa, platform.gic.gicv, VGIC_V2_CPU_SIZE);
+}
+
 static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c)
 {
     check_config(c);
@@ -258,7 +268,7 @@ static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c
     z->mem.size = c->ram_size;
     z->mem.hva = (uint8_t *)c->ram_pa;
     if (!stage2_init(&z->s2, (uint16_t)(id + 1)) ||
-        !stage2_map(&z->s2, c->ram_ipa, c->ram_pa, c->ram_size))
+        !stage2_map(&z->s2, c->ram_ipa, c->ram_pa, c->ram_size) || !map_gic_cpu(z))
         hv_panic("config: out of stage-2 tables for %s", c->name);
     z->nvcpus = c->ncpus;
     for (uint32_t i = 0; i < c->ncpus; i++) {
@@ -292,7 +302,7 @@ void zones_init(void)
 void vcpu_kick(struct vcpu *v)
 {
     if (v->pcpu != cpu_id())
-        gicv3_send_sgi(platform.mpidr[v->pcpu], SGI_KICK);
+        gic_send_sgi(v->pcpu, SGI_KICK);
 }
 
 /* Runs on a fresh stack whose top TRAP_FRAME_SIZE bytes are free: the guest's first frame. */
@@ -316,7 +326,7 @@ static void vcpu_enter_fresh(void)
     write_sysreg(cntv_ctl_el0, 0);
     write_sysreg(cntp_ctl_el0, 0);
     vtimer_reset();
-    gicv3_vcpu_reset();
+    gic_vcpu_reset();
     isb();
 
     struct trap_frame *f = (struct trap_frame *)cpu_stack_top(cpu_id()) - 1;
@@ -363,7 +373,7 @@ static void vcpu_stop(struct vcpu *v)
 {
     struct zone *z = v->zone;
     vgic_save(&z->vgic, v->idx); /* pending and active interrupts stay with the zone */
-    gicv3_vcpu_reset();
+    gic_vcpu_reset();
     write_sysreg(ICH_HCR_EL2, 0);
     spin_lock(&z->life_lock);
     v->stop_req = false;

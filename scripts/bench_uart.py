@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Console figures under the real-UART speed model: the `trio` configuration built with
-UART_BAUD=115200 (build/trio-baud115200/), three test-guest zones on -smp 3, zone0 focused.
+UART_BAUD=115200 (build/trio-baud115200/), three test-guest zones on -smp 4, zone0 focused.
 
 usage: /usr/bin/python3 scripts/bench_uart.py [--icount-only]
        (env: QEMU=<binary>, VERBOSE=1 to copy the console to stdout)
@@ -111,7 +111,7 @@ def build():
 
 def hv_args(icount):
     def args(chardev):
-        a = ["-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", "3",
+        a = ["-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", "4",
              "-m", "2G", "-nodefaults", "-display", "none", "-monitor", "none",
              "-chardev", chardev, "-serial", "chardev:con", "-kernel", HV_BIN]
         return a + (["-icount", "shift=0"] if icount else [])

@@ -1,4 +1,5 @@
-/* QEMU "virt" machine (hw/arm/virt.c memory map), with virtualization=on, gic-version=3. */
+/* QEMU "virt" machine (hw/arm/virt.c memory map), with virtualization=on and gic-version=3, or
+ * gic-version=2 when built with GIC=2 (GIC_VERSION, from the Makefile). */
 #ifndef PLATFORM_QEMU_VIRT_BOARD_H
 #define PLATFORM_QEMU_VIRT_BOARD_H
 
@@ -7,14 +8,32 @@
 #define BOARD_RAM_SIZE 0x80000000ULL /* run with -m 2G */
 #define BOARD_UART_BASE 0x09000000ULL
 #define BOARD_UART_INTID 33 /* SPI 1 */
-#define BOARD_GICD_BASE 0x08000000ULL
-#define BOARD_GICR_BASE 0x080a0000ULL
-#define BOARD_MPIDRS {0, 1, 2, 3, 4, 5, 6, 7} /* affinity values, as PSCI CPU_ON wants */
+#ifndef GIC_VERSION
+#define GIC_VERSION 3
+#endif
+#if GIC_VERSION == 2
+/* GICv2 with the virtualization extensions: GICC, GICH and GICV beside the distributor. */
+#define BOARD_GIC                                                                                  \
+    {                                                                                              \
+        .version = 2, .gicd = 0x08000000ULL, .gicc = 0x08010000ULL, .gich = 0x08030000ULL,         \
+        .gicv = 0x08040000ULL                                                                      \
+    }
+#else
+#define BOARD_GIC                                                                                  \
+    {                                                                                              \
+        .version = 3, .gicd = 0x08000000ULL, .gicr = 0x080a0000ULL                                 \
+    }
+#endif
+#define BOARD_MPIDRS                                                                               \
+    {                                                                                              \
+        0, 1, 2, 3, 4, 5, 6, 7                                                                     \
+    } /* affinity values, as PSCI CPU_ON wants */
 
 /* What every zone sees: QEMU virt's own layout, so stock device trees and guests feel at home. */
 #define ZONE_RAM_IPA 0x40000000ULL
 #define ZONE_GICD_IPA 0x08000000ULL
-#define ZONE_GICR_IPA 0x080a0000ULL
+#define ZONE_GICR_IPA 0x080a0000ULL /* GICv3 zones */
+#define ZONE_GICC_IPA 0x08010000ULL /* GICv2 zones: mapped to GICV */
 #define ZONE_VIRTIO_IPA 0x0a000000ULL
 #define ZONE_VIRTIO_INTID 48 /* SPI 16 */
 #define ZONE_PL011_IPA 0x09000000ULL
@@ -26,8 +45,8 @@
 /* The hardware half of every configuration's struct platform_config. */
 #define BOARD_PLATFORM_FIELDS                                                                      \
     .ram_base = BOARD_RAM_BASE, .ram_size = BOARD_RAM_SIZE, .uart_base = BOARD_UART_BASE,          \
-    .uart_intid = BOARD_UART_INTID, .gicd_base = BOARD_GICD_BASE, .gicr_base = BOARD_GICR_BASE,    \
-    .mpidr = BOARD_MPIDRS, .vgicd_ipa = ZONE_GICD_IPA, .vgicr_ipa = ZONE_GICR_IPA
+    .uart_intid = BOARD_UART_INTID, .gic = BOARD_GIC, .mpidr = BOARD_MPIDRS,                       \
+    .vgicd_ipa = ZONE_GICD_IPA, .vgicr_ipa = ZONE_GICR_IPA, .vgicc_ipa = ZONE_GICC_IPA
 
 /*
  * The console: the EL2 transmit ring every byte to the UART passes through (at least 16 KiB),
@@ -46,13 +65,24 @@
 
 /* A zone running the bare-metal test guest (tests/guests/testguest): one CPU, 64 MiB. */
 #define TESTGUEST_RAM 0x04000000ULL
+/* A test-guest zone's fields, but for its CPUs. The device tree blob comes last: BLOB()
+ * expands to an initializer with a comma in it. */
+#define TESTGUEST_ZONE_FIELDS(zname, n, hist, ...)                                                 \
+    .name = zname, .ram_ipa = ZONE_RAM_IPA, .ram_pa = ZONE_PA(n), .ram_size = TESTGUEST_RAM,       \
+    .kernel = BLOB(testguest), .kernel_offset = 0, .dtb = __VA_ARGS__,                             \
+    .dtb_offset = TESTGUEST_RAM - 0x200000, .virtio_ipa = ZONE_VIRTIO_IPA,                         \
+    .virtio_intid = ZONE_VIRTIO_INTID, .cols = 100, .rows = 30, .history = hist,                   \
+    .history_size = sizeof(hist)
+
 #define TESTGUEST_ZONE(zname, cpu, n, dtbblob, hist)                                               \
     {                                                                                              \
-        .name = zname, .ncpus = 1, .cpus = {cpu}, .ram_ipa = ZONE_RAM_IPA, .ram_pa = ZONE_PA(n),   \
-        .ram_size = TESTGUEST_RAM, .kernel = BLOB(testguest), .kernel_offset = 0,                  \
-        .dtb = dtbblob, .dtb_offset = TESTGUEST_RAM - 0x200000, .virtio_ipa = ZONE_VIRTIO_IPA,     \
-        .virtio_intid = ZONE_VIRTIO_INTID, .cols = 100, .rows = 30, .history = hist,               \
-        .history_size = sizeof(hist),                                                              \
+        .ncpus = 1, .cpus = {cpu}, TESTGUEST_ZONE_FIELDS(zname, n, hist, dtbblob)                  \
+    }
+
+/* Two vCPUs: the test guest runs on the first; `hostile cpuon race` starts the second. */
+#define TESTGUEST_ZONE2(zname, cpu0, cpu1, n, dtbblob, hist)                                       \
+    {                                                                                              \
+        .ncpus = 2, .cpus = {cpu0, cpu1}, TESTGUEST_ZONE_FIELDS(zname, n, hist, dtbblob)           \
     }
 
 #endif

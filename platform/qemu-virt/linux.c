@@ -12,7 +12,7 @@ DECLARE_BLOB(linux0_dtb);
 DECLARE_BLOB(linux1_dtb);
 DECLARE_BLOB(guest2_dtb);
 
-#define LINUX_RAM 0x10000000ULL    /* 256 MiB */
+#define LINUX_RAM 0x10000000ULL /* 256 MiB */
 #define HISTORY_SIZE 65536
 
 static uint8_t history0[HISTORY_SIZE], history1[HISTORY_SIZE], history2[16384];

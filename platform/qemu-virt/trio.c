@@ -1,4 +1,6 @@
-/* Configuration "trio": three test-guest zones, each on its own CPU (multiplexer load tests). */
+/* Configuration "trio": three test-guest zones, zone0 and zone1 on a CPU each, zone2 on two
+ * (multiplexer load tests, hostile-zone tests; zone2's second vCPU is off until it races
+ * CPU_ON at it). */
 #include "hypervisor/config.h"
 #include "platform/qemu-virt/board.h"
 
@@ -15,14 +17,14 @@ static uint8_t tx_ring[BOARD_TX_RING_SIZE];
 static const struct zone_config zone_list[] = {
     TESTGUEST_ZONE("zone0", 0, 0, BLOB(zone0_dtb), history0),
     TESTGUEST_ZONE("zone1", 1, 1, BLOB(zone1_dtb), history1),
-    TESTGUEST_ZONE("zone2", 2, 2, BLOB(zone2_dtb), history2),
+    TESTGUEST_ZONE2("zone2", 2, 3, 2, BLOB(zone2_dtb), history2),
 };
 
 const struct platform_config platform = {
     .name = BOARD_NAME " (trio)",
     BOARD_PLATFORM_FIELDS,
     BOARD_CONSOLE_FIELDS(tx_ring),
-    .ncpus = 3,
+    .ncpus = 4,
     .zones = zone_list,
     .nzones = ARRAY_SIZE(zone_list),
     .focus = 0,

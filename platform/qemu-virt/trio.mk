@@ -1,6 +1,7 @@
-# Three bare-metal test-guest zones on CPUs 0, 1 and 2: the multiplexer under load, with two
-# zones flooding in the background while a person types into the third.
-QEMU_SMP := 3
+# Three bare-metal test-guest zones on CPUs 0, 1 and 2 (and 3, zone2's second vCPU): the
+# multiplexer under load, with two zones flooding in the background while a person types into
+# the third.
+QEMU_SMP := 4
 ZONE_DTS := baremetal-zone0 baremetal-zone1 trio-zone2
 BLOBS := testguest=$(BUILD)/testguest/testguest.bin \
          zone0_dtb=$(CFG_BUILD)/baremetal-zone0.dtb \

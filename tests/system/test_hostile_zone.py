@@ -8,10 +8,11 @@ not hurt the hypervisor or the other zones, and the zone must stay restartable.
   hostile level K     a level-sensitive line still high after EOI is delivered again;
   hostile timer       a timer handler that rewrites only CVAL keeps ticking;
   hostile cpuon       failing CPU_ON calls leave the zone as it was;
+  hostile cpuon race  CPU_ON racing the target's own CPU_OFF: every success is one start;
   hostile reset-storm SYSTEM_RESET / SYSTEM_OFF raced against the console's restart key.
 
-The `trio` configuration (three test-guest zones, one per CPU; zone0 on CPU 0, which also takes
-the UART interrupt).
+The `trio` configuration (three test-guest zones; zone0 on CPU 0, which also takes the UART
+interrupt; zone2 with a second vCPU on CPU 3).
 """
 
 import re
@@ -156,6 +157,35 @@ def test_failing_cpu_on_calls(trio):
         # CPU_ON_32 with garbage in the upper halves of x1 and x2: they must be ignored
         b"self 32-bit high bits set": PSCI_ALREADY_ON}, out
     assert con.cmd("zone0", "after-cpuon") == b"zone0: after-cpuon\r\n"
+
+
+RACE_RE = re.compile(rb"hostile cpuon race (\d+): (\d+)\+(\d+) started, (\d+)\+(\d+) succeeded, "
+                     rb"(\d+) already on, (\d+) pending, (\d+) other \(first -?\d+\), "
+                     rb"second vCPU (off|not off)\r\n")
+
+
+def test_cpu_on_racing_cpu_off(trio):
+    """zone2 (two vCPUs) calls CPU_ON at its second vCPU back to back while that vCPU counts each
+    start and turns itself off again: every SUCCESS is exactly one start with that call's context
+    id (none lost, none doubled, none taken over by a failing call), every failure is ALREADY_ON or ON_PENDING, the vCPU ends off,
+    and the zone restarts cleanly afterwards, twice."""
+    con = trio
+    con.replay_after(con.focus(2), greeting("zone2"))
+    for attempt in range(2):
+        out = con.cmd("zone2", "hostile cpuon race 300", timeout=60)
+        m = RACE_RE.search(out)
+        assert m, "no result from hostile cpuon race: %r" % out
+        started = [int(m.group(2)), int(m.group(3))]
+        ok = [int(m.group(4)), int(m.group(5))]
+        print("\n%s" % m.group(0).decode().strip())
+        # Each start under the context id of the call that succeeded.
+        assert sum(ok) >= 1 and started == ok and int(m.group(8)) == 0, m.group(0)
+        assert m.group(9) == b"off", m.group(0)
+        con.send(ESC + b"r")
+        con.expect(rb"\[hv\] restarting zone 2 \(zone2\)\r\n")
+        con.expect_exact(greeting("zone2"), timeout=30)
+    rows = con.list_zones()
+    assert all(rows[z]["state"] == "running" for z in ZONES), rows
 
 
 def restart_storm(con, zone, then=b""):

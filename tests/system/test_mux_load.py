@@ -1,5 +1,5 @@
 """System tests of the multiplexer under load: the `trio` configuration (three test-guest zones,
-zone0 focused at boot, 16 KiB history each) under QEMU with -smp 3.
+zone0 focused at boot, 16 KiB history each) under QEMU with -smp 4 (zone2 has a second vCPU, off).
 
 Every test runs against two builds of the same configuration:
   fast     `make CONFIG=trio`: QEMU's PL011 as it is (it takes bytes as fast as the hypervisor
@@ -8,7 +8,7 @@ Every test runs against two builds of the same configuration:
            (11520 bytes/s, 32-byte FIFO, drivers/pl011.h).
 Each build is made once per session (SYSTEST_TRIO_BIN_fast / SYSTEST_TRIO_BIN_115200 name an
 image to test instead, without building); each test boots its own QEMU. The QEMU command line
-is the Makefile's (`make CONFIG=trio qemu-cmd`, -smp 3).
+is the Makefile's (`make CONFIG=trio qemu-cmd`, -smp 4).
 
 Guest time is the test guest's own counter (`bench` reports ticks and the counter frequency).
 Most tests run QEMU without -icount, so its virtual clock follows the host's, and host wall time
@@ -85,7 +85,7 @@ def trio_build(request):
         image = ROOT / IMAGE[name]
         assert image.is_file(), image
     argv = shlex.split(_make(MAKE_ARGS[name] + ["qemu-cmd"]).strip().splitlines()[-1])
-    assert "-smp" in argv and argv[argv.index("-smp") + 1] == "3", argv
+    assert "-smp" in argv and argv[argv.index("-smp") + 1] == "4", argv
     argv[argv.index("-kernel") + 1] = str(image)
     return Build(name, image, argv)
 

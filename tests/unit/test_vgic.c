@@ -388,6 +388,30 @@ static void test_disable_recalls_but_keeps_pending(void **state)
     assert_int_equal(order[0], SPI0);
 }
 
+/* Group 0 (a GICv2 guest's) is delivered under the group 0 enable, in a group 0 list register;
+ * group 1 waits for its own enable. */
+static void test_groups(void **state)
+{
+    (void)state;
+    dist_write(GICD_CTLR, 4, 1u << 4);                /* both groups off */
+    spi_setup(SPI0, 0xa0, true, 0);                   /* group 1 */
+    dist_write(GICD_IGROUPR + 4 * (SPI0 / 32), 4, 0); /* now group 0 */
+    spi_setup(SPI0 + 1, 0xa0, true, 0);               /* group 1 */
+    vgic_inject(&vg, 0, SPI0);
+    vgic_inject(&vg, 0, SPI0 + 1);
+    vgic_flush(&vg, 0);
+    assert_int_equal(valid_lrs(), 0);
+    dist_write(GICD_CTLR, 4, (1u << 4) | 1u); /* group 0 on */
+    vgic_flush(&vg, 0);
+    assert_int_equal(valid_lrs(), 1);
+    assert_int_equal(lrs[0].intid, SPI0);
+    assert_false(lrs[0].group1);
+    dist_write(GICD_CTLR, 4, (1u << 4) | 3u);
+    vgic_flush(&vg, 0);
+    assert_int_equal(valid_lrs(), 2);
+    assert_true(lrs[1].group1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup(test_routing, setup),
         cmocka_unit_test_setup(test_out_of_range, setup),
         cmocka_unit_test_setup(test_disable_recalls_but_keeps_pending, setup),
+        cmocka_unit_test_setup(test_groups, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,9 @@
  *                           ms, its handler rewriting only CVAL (never CNTV_CTL)
  *   hostile cpuon           failing PSCI CPU_ON calls (self, unknown MPIDR, entry outside
  *                           RAM), each result printed; this zone must go on unharmed
+ *   hostile cpuon race [N]  N CPU_ON calls back to back at the second vCPU, which counts each
+ *                           start and turns itself off again: starts must equal successes,
+ *                           per context id (the calls alternate between two)
  *   hostile reset-storm [off]  PSCI SYSTEM_RESET (or SYSTEM_OFF), to be raced against the
  *                           console's restart key by a test
  *   hostile bigchain [NDESC [SIZE]]
@@ -906,8 +909,17 @@ static int64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
     return (int64_t)x0;
 }
 
+static void cmd_cpuon_race(const char *args);
+static const char *match_word(const char *args, const char *word);
+
 static void cmd_cpuon(const char *args)
 {
+    const char *rest = match_word(skip_spaces(args), "race");
+
+    if (rest) {
+        cmd_cpuon_race(rest);
+        return;
+    }
     static const struct {
         const char *what;
         uint64_t fn, mpidr, entry;
@@ -919,7 +931,6 @@ static void cmd_cpuon(const char *args)
         /* SMC32 convention: only the low halves count, so this is "self" again */
         {"self 32-bit high bits set", PSCI_CPU_ON_32, 0xdead000000000000ull, 0},
     };
-    (void)args;
     for (unsigned i = 0; i < ARRAY_SIZE(calls); i++) {
         uint64_t entry = calls[i].entry ? calls[i].entry : (uint64_t)(uintptr_t)cmd_cpuon;
         if (calls[i].fn == PSCI_CPU_ON_32)
@@ -927,6 +938,85 @@ static void cmd_cpuon(const char *args)
         int64_t r = psci(calls[i].fn, calls[i].mpidr, entry, 0x5eed);
         kprintf("hostile cpuon %s: %ld\r\n", calls[i].what, (long)r);
     }
+}
+
+/* ---- CPU_ON racing CPU_OFF and itself ---- */
+
+#define PSCI_AFFINITY_INFO 0xc4000004u
+#define PSCI_ALREADY_ON (-4)
+#define PSCI_ON_PENDING (-5)
+#define AFFINITY_OFF 1
+#define RACE_DEFAULT 200
+#define RACE_MAX 100000
+#define RACE_OFF_WAIT_MS 2000
+#define SECOND_VCPU_MPIDR 1 /* the hypervisor's vMPIDR: Aff0 = vCPU index */
+
+void secondary_count_and_off(void); /* start.S */
+
+/* Two start counters, one per context id, written by the second vCPU with its MMU off: each
+ * alone in its cache line. */
+#define RACE_LINE_WORDS 16
+static volatile uint32_t race_started[2][RACE_LINE_WORDS] __attribute__((aligned(64)));
+
+static void race_counters_sync(void)
+{
+    for (unsigned i = 0; i < 2; i++)
+        __asm__ volatile("dc civac, %0" : : "r"(race_started[i]) : "memory");
+    __asm__ volatile("dsb sy" : : : "memory");
+}
+
+struct race_result {
+    uint32_t ok[2], already_on, pending, other;
+    int64_t first_other;
+};
+
+/*
+ * n CPU_ON calls at the second vCPU, back to back: each start it gets counts itself and turns
+ * itself off again, so calls land on a vCPU that is off, starting, running or stopping. The
+ * calls alternate between two context ids (two counters): a failing call that touched the
+ * start in flight would show as a start counted under the wrong one.
+ */
+static void race(uint64_t n, struct race_result *r)
+{
+    uint64_t entry = (uint64_t)(uintptr_t)secondary_count_and_off;
+
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t ctx = (uint64_t)(uintptr_t)race_started[i & 1];
+        int64_t ret = psci(PSCI_CPU_ON, SECOND_VCPU_MPIDR, entry, ctx);
+        if (ret == 0)
+            r->ok[i & 1]++;
+        else if (ret == PSCI_ALREADY_ON)
+            r->already_on++;
+        else if (ret == PSCI_ON_PENDING)
+            r->pending++;
+        else if (!r->other++)
+            r->first_other = ret;
+    }
+}
+
+static void cmd_cpuon_race(const char *args)
+{
+    uint64_t n = RACE_DEFAULT, end;
+    struct race_result r = {0};
+    int64_t aff;
+
+    if (*skip_spaces(args) && (parse_u64(args, &n) || n < 1 || n > RACE_MAX)) {
+        kprintf("usage: hostile cpuon race [N] (1 to %u, default %u)\r\n", RACE_MAX, RACE_DEFAULT);
+        return;
+    }
+    race_started[0][0] = race_started[1][0] = 0;
+    race_counters_sync();
+    race(n, &r);
+    end = counter_read() + ms_to_ticks(RACE_OFF_WAIT_MS);
+    do
+        aff = psci(PSCI_AFFINITY_INFO, SECOND_VCPU_MPIDR, 0, 0);
+    while (aff != AFFINITY_OFF && counter_read() < end);
+    race_counters_sync();
+    kprintf("hostile cpuon race %lu: %u+%u started, %u+%u succeeded, %u already on, %u pending, "
+            "%u other (first %ld), second vCPU %s\r\n",
+            (unsigned long)n, race_started[0][0], race_started[1][0], r.ok[0], r.ok[1],
+            r.already_on, r.pending, r.other, (long)r.first_other,
+            aff == AFFINITY_OFF ? "off" : "not off");
 }
 
 static const char *match_word(const char *args, const char *word);
@@ -1131,6 +1221,7 @@ static void usage(void)
           "       hostile level K             the console's level line left high K times\r\n"
           "       hostile timer [MS]          1 ms ticks, the handler rewriting only CVAL\r\n"
           "       hostile cpuon               failing PSCI CPU_ON calls\r\n"
+          "       hostile cpuon race [N]      N CPU_ON calls racing the second vCPU's CPU_OFF\r\n"
           "       hostile reset-storm [off]   PSCI SYSTEM_RESET (SYSTEM_OFF)\r\n"
           "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
           "                                   (default 16 x 1048576), then crc32 and ticks\r\n");

@@ -112,6 +112,25 @@ park:
     b       park
 
 /*
+ * Second vCPU's entry for `hostile cpuon race` (PSCI CPU_ON): MMU and caches off, x0 = the
+ * context id, here the address of a start counter in its own cache line (the caller cleans and
+ * invalidates it around the race). Counts itself in, then powers itself off again.
+ */
+#define PSCI_CPU_OFF_HI 0x8400
+#define PSCI_CPU_OFF_LO 0x0002
+    .global secondary_count_and_off
+secondary_count_and_off:
+    msr     daifset, #0xf
+    ldr     w1, [x0]
+    add     w1, w1, #1
+    str     w1, [x0]
+    dsb     sy
+    mov     x0, #PSCI_CPU_OFF_LO
+    movk    x0, #PSCI_CPU_OFF_HI, lsl #16
+    hvc     #0
+    b       park                        /* CPU_OFF does not return */
+
+/*
  * Exception vectors: 16 entries of 128 bytes. Each saves x0/x1, records which vector
  * fired and joins the common path, which builds a struct exc_frame on the stack and
  * calls exc_dispatch(frame, kind). The C side may rewrite elr/spsr in the frame.
