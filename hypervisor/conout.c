@@ -230,6 +230,33 @@ static void refill_tagged(struct conout *co)
     show_live(co);
 }
 
+/* Leaving the view: the focused zone's partial line is out, tagged, so it ends where it stands.
+ * What the zone added to it since it was last drawn (no room then) follows as its untagged
+ * output, from its ring (empty: tagged writes skip it); what even that cannot hold is counted
+ * and said. */
+static void end_live(struct conout *co)
+{
+    struct conout_zone *z = &co->zones[co->focus];
+    const uint8_t *rest = z->tag.buf + co->live_len;
+    uint32_t n = z->tag.len - co->live_len;
+    if (n && room(co) >= n + 2) {
+        put(co, rest, n);
+        n = 0;
+    }
+    put_str(co, "\r\n");
+    if (n) {
+        uint32_t kept = (uint32_t)(z->hist.size ? history_write_lossless(&z->hist, rest, n) : 0);
+        if (kept < n) {
+            z->dropped += n - kept;
+            co->left_lines++;
+            co->left_bytes += n - kept;
+        }
+    }
+    z->tag.len = 0;
+    co->live_shown = false;
+    co->live_len = 0;
+}
+
 void conout_set_tagged(struct conout *co, bool on)
 {
     if (on == co->tagged)
@@ -257,13 +284,8 @@ void conout_set_tagged(struct conout *co, bool on)
         }
         return;
     }
-    if (co->live_shown && !co->live_queued) {
-        /* The focused zone's partial line is already out, tagged: end it where it stands. */
-        put_str(co, "\r\n");
-        co->zones[co->focus].tag.len = 0;
-        co->live_shown = false;
-        co->live_len = 0;
-    }
+    if (co->live_shown && !co->live_queued)
+        end_live(co);
     hide_live(co);
     for (uint32_t i = 0; i < co->nzones; i++) {
         struct feed_ctx f = {co, i};

@@ -1194,6 +1194,52 @@ static void test_no_history_zone(void **state)
     expect_out(&m, "now\r\n");
 }
 
+/* Leaving the tagged view ends the live partial line where it stands; what the zone added to it
+ * since it was last drawn (the ring had no room) is not lost: it follows as the zone's output. */
+static void test_tagged_leave_live_rest_not_lost(void **state)
+{
+    (void)state;
+    size_t m = tagged_prompt();
+    uart_full();
+    static char text[RING_SIZE];
+    memset(text, 'w', sizeof(text));
+    text[RING_SIZE - 13 - 20] = 0; /* leaves 22 bytes: too few for a tagged line */
+    hv(text);
+    zputs(0, "ls");                       /* the live line grows ... */
+    zputs(0, " -l /tmp/some/where/long"); /* ... but only a refill would draw it */
+    assert_true(co.live_shown);
+    conout_set_tagged(&co, false);
+    drain();
+    size_t tail = m + 4 + 5 + strlen(text) + 2;
+    expect_out(&tail, "[alpha] prompt> \r\nls -l /tmp/some/where/long");
+    assert_int_equal(zs[0].dropped, 0);
+}
+
+/* The same for a zone with no history ring to hold the rest: it is counted and said. */
+static void test_tagged_leave_live_rest_counted(void **state)
+{
+    (void)state;
+    rig(0, 0);
+    conout_set_tagged(&co, true);
+    size_t m = 0;
+    zputs(0, "prompt> ");
+    expect_out(&m, "[alpha] prompt> ");
+    uart_full();
+    static char text[RING_SIZE];
+    memset(text, 'v', sizeof(text));
+    text[RING_SIZE - 13 - 16] = 0; /* leaves 18 bytes: the prompt is drawn again, 2 left */
+    hv(text);
+    assert_true(co.live_shown);
+    assert_int_equal(txring_room(&co.ring), 2);
+    zputs(0, "abc"); /* no room to extend the live line */
+    conout_set_tagged(&co, false);
+    assert_int_equal(zs[0].dropped, 3);
+    drain();
+    size_t tail = m + 4 + 5 + strlen(text) + 2;
+    expect_out(&tail, "[alpha] prompt> \r\n[hv] 1 tagged lines (3 bytes) dropped leaving the "
+                      "tagged view: the transmit ring was full (counted in the zone list)\r\n");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1222,6 +1268,8 @@ int main(void)
         T(test_tagged_leave_ring_full_counted),
         T(test_tagged_hide_live_ring_full),
         T(test_no_history_zone),
+        T(test_tagged_leave_live_rest_not_lost),
+        T(test_tagged_leave_live_rest_counted),
     };
     return cmocka_run_group_tests_name("conout", tests, NULL, NULL);
 }
