@@ -1,6 +1,6 @@
 # Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
 #   make [CONFIG=name] [GIC=3|2] [ESCAPE=0x1c]   build build/hypervisor.bin
-#   make run | debug | test | bench | deps | clean
+#   make run | debug | test | bench | soak | deps | clean
 CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
@@ -42,7 +42,7 @@ QEMU_ARGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -smp $
 	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
-.PHONY: all run run-uboot debug test unit systest bench deps clean guests FORCE
+.PHONY: all run run-uboot debug test unit systest bench soak deps clean guests FORCE
 all: $(BUILD)/hypervisor.bin
 
 $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
@@ -155,6 +155,11 @@ test: deps-check
 
 bench: deps-check
 	/usr/bin/python3 scripts/bench.py
+
+# Not part of `make test`: 100 restarts of linux0 under load, 10-30 minutes (scripts/soak.py).
+soak: deps-check
+	$(MAKE) CONFIG=linux all
+	/usr/bin/python3 scripts/soak.py
 
 DEPS_PKGS := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm u-boot-qemu \
 	u-boot-tools device-tree-compiler python3-pytest python3-pexpect libcmocka-dev cpio \

@@ -52,13 +52,18 @@ static void fresh_line(struct conout *co)
         put_str(co, "\r\n");
 }
 
-/* Tagged view: take the live partial line off the bottom line so something else can go there. */
+/* Tagged view: take the live partial line off the bottom line so something else can go there.
+ * With no room for the erase, the partial line stays where it stands as an ended line: the
+ * stream is still mid-line, so whatever comes next starts on a fresh line below it instead of
+ * being glued to it. */
 static void hide_live(struct conout *co)
 {
     if (!co->live_shown)
         return;
-    put(co, erase_line, ERASE_LEN);
-    co->at_line_start = true;
+    if (room(co) >= ERASE_LEN) {
+        put(co, erase_line, ERASE_LEN);
+        co->at_line_start = true;
+    }
     co->live_shown = false;
     co->live_len = 0;
     co->live_queued = false;
@@ -100,6 +105,23 @@ static void note_hv_dropped(struct conout *co)
     co->hv_dropped = 0;
 }
 
+/* Tagged lines given up when the view ended (already in the zones' drop counts), said once
+ * there is room. */
+static void note_left_dropped(struct conout *co)
+{
+    char note[NOTE_MAX];
+    if (!co->left_lines)
+        return;
+    hv_snprintf(note, sizeof(note),
+                "%lu tagged lines (%lu bytes) dropped leaving the tagged view: the transmit ring "
+                "was full (counted in the zone list)",
+                co->left_lines, co->left_bytes);
+    if (!hv_line_fits(co, note))
+        return;
+    hv_line_put(co, note);
+    co->left_lines = co->left_bytes = 0;
+}
+
 /* ---- tagged view ---- */
 
 struct feed_ctx {
@@ -117,7 +139,9 @@ static void queue_line(void *ctx, const uint8_t *line, uint32_t len, bool comple
         co->live_queued = true;
         co->live_tail = z->tq.tail;
     }
-    tagq_push(&z->tq, line, len, complete);
+    /* Lines the queue drops to make room are the zone's lost bytes: the zone list counts them
+     * (the view's own note counts lines). */
+    z->dropped += tagq_push(&z->tq, line, len, complete);
 }
 
 static uint32_t tagged_need(const struct conout_zone *z)
@@ -206,6 +230,33 @@ static void refill_tagged(struct conout *co)
     show_live(co);
 }
 
+/* Leaving the view: the focused zone's partial line is out, tagged, so it ends where it stands.
+ * What the zone added to it since it was last drawn (no room then) follows as its untagged
+ * output, from its ring (empty: tagged writes skip it); what even that cannot hold is counted
+ * and said. */
+static void end_live(struct conout *co)
+{
+    struct conout_zone *z = &co->zones[co->focus];
+    const uint8_t *rest = z->tag.buf + co->live_len;
+    uint32_t n = z->tag.len - co->live_len;
+    if (n && room(co) >= n + 2) {
+        put(co, rest, n);
+        n = 0;
+    }
+    put_str(co, "\r\n");
+    if (n) {
+        uint32_t kept = (uint32_t)(z->hist.size ? history_write_lossless(&z->hist, rest, n) : 0);
+        if (kept < n) {
+            z->dropped += n - kept;
+            co->left_lines++;
+            co->left_bytes += n - kept;
+        }
+    }
+    z->tag.len = 0;
+    co->live_shown = false;
+    co->live_len = 0;
+}
+
 void conout_set_tagged(struct conout *co, bool on)
 {
     if (on == co->tagged)
@@ -233,13 +284,8 @@ void conout_set_tagged(struct conout *co, bool on)
         }
         return;
     }
-    if (co->live_shown && !co->live_queued) {
-        /* The focused zone's partial line is already out, tagged: end it where it stands. */
-        put_str(co, "\r\n");
-        co->zones[co->focus].tag.len = 0;
-        co->live_shown = false;
-        co->live_len = 0;
-    }
+    if (co->live_shown && !co->live_queued)
+        end_live(co);
     hide_live(co);
     for (uint32_t i = 0; i < co->nzones; i++) {
         struct feed_ctx f = {co, i};
@@ -251,13 +297,18 @@ void conout_set_tagged(struct conout *co, bool on)
         for (uint32_t i = 0; i < co->nzones; i++)
             sent |= emit_tagged(co, i) > 0;
     }
+    /* The rest, which the ring had no room for, is given up: counted and said. */
     for (uint32_t i = 0; i < co->nzones; i++) {
         struct conout_zone *z = &co->zones[i];
         uint8_t line[TAGLINE_MAX];
         uint32_t len;
         bool complete;
-        while (tagq_pop(&z->tq, line, &len, &complete))
+        while (tagq_pop(&z->tq, line, &len, &complete)) {
             z->tq.dropped_total++;
+            z->dropped += len;
+            co->left_lines++;
+            co->left_bytes += len;
+        }
         z->tq.dropped = 0;
     }
     co->tagged = false;
@@ -269,6 +320,30 @@ static uint32_t wake_room(const struct conout_zone *z)
 {
     /* Wake a waiting zone only for a useful amount, not for every FIFO's worth. */
     return MAX(z->hist.size / 4, 1u);
+}
+
+/* A zone configured with no history (size 0) has no transmit buffer of its own: while focused
+ * its bytes go straight into the transmit ring, as much as the refill mark allows, so it waits
+ * only for the UART like any focused zone (and is woken by refill_focus), never forever. */
+static uint32_t direct_room(const struct conout *co)
+{
+    uint32_t used = txring_used(&co->ring);
+    return used < CONOUT_REFILL_MARK ? MIN(CONOUT_REFILL_MARK - used, room(co)) : 0;
+}
+
+static size_t write_direct(struct conout *co, const uint8_t *buf, size_t len)
+{
+    size_t n = MIN(len, (size_t)direct_room(co));
+    put(co, buf, n);
+    return n;
+}
+
+/* Is there room for a useful write by the waiting focused zone? */
+static bool focus_has_room(const struct conout *co, const struct conout_zone *z)
+{
+    if (!z->hist.size)
+        return direct_room(co) >= CONOUT_REFILL_MARK / 4;
+    return history_room(&z->hist) >= wake_room(z);
 }
 
 /* How much of p[0..n) to move when only `room` bytes may go: all of it if it fits, else up to
@@ -303,7 +378,7 @@ static void refill_focus(struct conout *co)
         if (take < MIN(n, room))
             break; /* cut at a line end: the rest waits for the next refill */
     }
-    if (z->waiting && history_room(&z->hist) >= wake_room(z)) {
+    if (z->waiting && focus_has_room(co, z)) {
         z->waiting = false;
         co->wake(co->ctx, co->focus);
     }
@@ -318,7 +393,7 @@ size_t conout_zone_write(struct conout *co, uint32_t id, const uint8_t *buf, siz
         struct feed_ctx f = {co, id};
         tagline_feed(&z->tag, buf, len, queue_line, &f);
     } else if (id == co->focus) {
-        n = history_write_lossless(&z->hist, buf, len);
+        n = z->hist.size ? history_write_lossless(&z->hist, buf, len) : write_direct(co, buf, len);
         if (n < len && may_wait) {
             z->waiting = true;
         } else if (n < len) {
@@ -334,7 +409,10 @@ size_t conout_zone_write(struct conout *co, uint32_t id, const uint8_t *buf, siz
 
 bool conout_zone_full(const struct conout *co, uint32_t id)
 {
-    return !co->tagged && id == co->focus && history_room(&co->zones[id].hist) == 0;
+    const struct history *h = &co->zones[id].hist;
+    if (co->tagged || id != co->focus)
+        return false;
+    return h->size ? history_room(h) == 0 : direct_room(co) == 0;
 }
 
 uint64_t conout_focus(struct conout *co, uint32_t id)
@@ -359,6 +437,7 @@ uint64_t conout_focus(struct conout *co, uint32_t id)
 static void refill(struct conout *co)
 {
     note_hv_dropped(co);
+    note_left_dropped(co);
     if (co->tagged)
         refill_tagged(co);
     else

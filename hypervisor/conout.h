@@ -48,7 +48,8 @@ struct conout_zone {
     struct tagq tq;     /* tagged view: complete lines waiting for their turn */
     bool waiting;       /* a lossless write was cut short: wake the zone when room returns */
     uint64_t bytes_out;
-    uint64_t dropped; /* bytes lost: history overrun, forced writes into a full ring */
+    uint64_t dropped; /* bytes lost: history overrun, forced writes into a full ring, tagged
+                       * lines dropped by the view (queue full, or left behind by it) */
 };
 
 struct conout_uart {
@@ -73,6 +74,8 @@ struct conout {
                           * of the focused zone's queue, live_len of it already shown */
     uint32_t live_tail;  /* ... at this queue position (a full queue may have dropped it) */
     uint64_t hv_dropped; /* hypervisor lines that found the ring full, not yet reported */
+    uint64_t left_lines; /* tagged lines given up leaving the view (ring full), not yet said */
+    uint64_t left_bytes; /* ... and their bytes (also in each zone's dropped) */
     const struct conout_uart *uart;
     void (*wake)(void *ctx, uint32_t zone); /* a waiting zone may write again */
     void *ctx;

@@ -71,6 +71,20 @@ bool life_may_cpu_on(const struct life *l)
     return l->state == LIFE_RUNNING;
 }
 
+bool life_takes_input(const struct life *l)
+{
+    switch (l->state) {
+    case LIFE_RUNNING:
+        return true;
+    case LIFE_STOPPING:
+    case LIFE_LOADING:
+        return l->goal != GOAL_OFF;
+    case LIFE_OFF:
+        return false;
+    }
+    return false;
+}
+
 const char *life_str(const struct life *l)
 {
     switch (l->state) {

@@ -38,6 +38,10 @@ enum life_action life_all_stopped(struct life *l);
 /* The images are reloaded: RUNNING, or on to STOPPING if an off came meanwhile. */
 enum life_action life_loaded(struct life *l);
 bool life_may_cpu_on(const struct life *l);
+/* Are keys typed for the zone kept for it? While it runs, and while it restarts: the held-input
+ * ring survives the restart, so the new boot reads them. Not once it is off or stopping for
+ * good: those keys are discarded (and counted). */
+bool life_takes_input(const struct life *l);
 /* "running", "restarting", "stopping", "off": what the zone list shows. */
 const char *life_str(const struct life *l);
 

@@ -27,7 +27,9 @@ static struct {
     struct escape esc;
     bool started;
     struct kbd kbd;
-    bool off_noted; /* "zone is off" said once per focus */
+    /* "zone is off: input discarded" was said for the focused zone's boot with this number
+     * (0: not yet): said again for each time it is off, not once per focus. */
+    uint32_t off_noted;
     /* A zone that was deaf when the focus left it, or NO_DEAF_ZONE: its "discarding its keys
      * until it reads again" note is closed when it reads, focused or not. */
     uint32_t deaf_zone;
@@ -204,7 +206,7 @@ static void focus_zone(uint32_t id)
      * replay starts at a line boundary if its ring overflowed. */
     uint32_t old = mux.co.focus;
     uint64_t lost = conout_focus(&mux.co, id);
-    mux.off_noted = false;
+    mux.off_noted = 0;
     enum kbd_state left = kbd_refocus(&mux.kbd, counter_now());
     if (left == KBD_DEAF)
         mux.deaf_zone = old;
@@ -292,17 +294,20 @@ static enum pending_action command(uint8_t c)
 
 /* ---- keyboard ---- */
 
+/* A zone that runs or restarts keeps its keys in its held-input ring (lifecycle.h). */
 static bool zone_takes_input(const struct zone *z)
 {
-    return zone_running(z);
+    return life_takes_input(&z->life);
 }
 
-/* Can the next UART byte be consumed without losing it (or, when deaf, must it be anyway)? */
+/* Can the next UART byte be consumed without losing it (or, when deaf, must it be anyway)?
+ * Also right after the escape key: the next byte may be the escape key again, one byte for a
+ * zone whose ring is full, so it waits like any other key (until the zone reads, or it is
+ * deaf, or a BREAK) instead of being read and lost. */
 static bool can_accept(void)
 {
     struct zone *z = focused();
-    return mux.esc.armed || kbd_reads_past_full(&mux.kbd) || !zone_takes_input(z) ||
-           vcon_input_space(&z->con) > 0;
+    return kbd_reads_past_full(&mux.kbd) || !zone_takes_input(z) || vcon_input_space(&z->con) > 0;
 }
 
 static void deaf_check(void);
@@ -322,19 +327,22 @@ static uint32_t deliver(uint8_t b)
     struct zone *z = focused();
     if (!zone_takes_input(z)) {
         z->mux.dropped_input++;
-        if (!mux.off_noted)
+        if (mux.off_noted != z->boots)
             hv_printf_locked("%s is %s: input discarded (counted in the zone list)", z->cfg->name,
                              zone_state_str(z));
-        mux.off_noted = true;
+        mux.off_noted = z->boots;
         return 0;
     }
     if (!vcon_input_push(&z->con, b)) {
-        /* Deaf zone (or ESC ESC into a full ring): the key is gone, and counted. */
+        /* Only a deaf zone gets here (can_accept): the key is gone, counted, and the deaf
+         * note said so. */
         z->mux.dropped_input++;
         return 0;
     }
     z->mux.bytes_in++;
-    return 1u << z->id;
+    /* A restarting zone's keys wait in its held ring for the new boot, which takes them when it
+     * sets up its receive queue: a kick now would hand them to the boot that is going away. */
+    return zone_running(z) ? 1u << z->id : 0;
 }
 
 /* Read what the UART has; returns the zones to kick and the action to take after the lock. */

@@ -14,25 +14,30 @@ static uint8_t at(const struct tagq *q, uint32_t pos)
     return q->buf[pos % TAGQ_SIZE];
 }
 
-static void drop_oldest(struct tagq *q)
+/* Returns the zone bytes the dropped line held. */
+static uint32_t drop_oldest(struct tagq *q)
 {
-    q->tail += REC_HDR + at(q, q->tail);
+    uint32_t len = at(q, q->tail);
+    q->tail += REC_HDR + len;
     q->lines--;
     q->dropped++;
     q->dropped_total++;
+    return len;
 }
 
-void tagq_push(struct tagq *q, const uint8_t *line, uint32_t len, bool complete)
+uint32_t tagq_push(struct tagq *q, const uint8_t *line, uint32_t len, bool complete)
 {
+    uint32_t lost = 0;
     if (len > TAGLINE_MAX)
         len = TAGLINE_MAX;
     while (TAGQ_SIZE - (q->head - q->tail) < REC_HDR + len)
-        drop_oldest(q);
+        lost += drop_oldest(q);
     q->buf[q->head++ % TAGQ_SIZE] = (uint8_t)len;
     q->buf[q->head++ % TAGQ_SIZE] = complete;
     for (uint32_t i = 0; i < len; i++)
         q->buf[q->head++ % TAGQ_SIZE] = line[i];
     q->lines++;
+    return lost;
 }
 
 bool tagq_pop(struct tagq *q, uint8_t *out, uint32_t *len, bool *complete)

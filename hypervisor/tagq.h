@@ -19,8 +19,9 @@ struct tagq {
 };
 
 void tagq_init(struct tagq *q);
-/* Queue a piece of at most TAGLINE_MAX bytes; complete = it ends with the zone's '\n'. */
-void tagq_push(struct tagq *q, const uint8_t *line, uint32_t len, bool complete);
+/* Queue a piece of at most TAGLINE_MAX bytes; complete = it ends with the zone's '\n'.
+ * Returns the bytes of the older lines dropped to make room, for the zone's drop count. */
+uint32_t tagq_push(struct tagq *q, const uint8_t *line, uint32_t len, bool complete);
 /* Take the oldest piece into out[TAGLINE_MAX]; false when empty. */
 bool tagq_pop(struct tagq *q, uint8_t *out, uint32_t *len, bool *complete);
 static inline bool tagq_empty(const struct tagq *q)

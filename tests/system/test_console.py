@@ -632,3 +632,49 @@ def test_restart_zone(hv):
     start = hv.focus(1)
     assert hv.replay_after(start) == b""
     assert hv.cmd("zone1", "same") == b"zone1: same\r\n"
+
+
+# Losses: every key is held for the zone or counted and said (issue 7, item 7) ----------------
+def _focus_zone1(hv):
+    hv.replay_after(hv.focus(1), GREETING["zone1"])
+
+
+def test_keys_typed_during_restart_are_held(hv):
+    """Keys typed right after the restart key land while the zone stops and reloads (its CPU is
+    not the one reading the UART): they are held for the new boot, which reads them all."""
+    _focus_zone1(hv)
+    before = hv.list_zones()["zone1"]
+    line = b"typed-while-restarting-" + token().encode()
+    hv.send(ESC + b"r" + line + b"\r")
+    hv.expect(rb"\[hv\] restarting zone 1 \(zone1\)\r\n")
+    hv.expect_exact(b"hello from zone1\r\n", timeout=30)
+    hv.expect_exact(b"zone1: " + line + b"\r\n")
+    after = hv.list_zones()["zone1"]
+    assert after["dropped"] == before["dropped"], (before, after)
+    assert after["inp"] == before["inp"] + len(line) + 1, (before, after)
+
+
+def _power_off_zone1(hv):
+    hv.send(b"hostile reset-storm off\r")
+    hv.expect_exact(b"hostile reset-storm: SYSTEM_OFF\r\n", timeout=30)
+    deadline = time.monotonic() + 20
+    while hv.list_zones()["zone1"]["state"] != "off":
+        assert time.monotonic() < deadline, "zone1 never went off"
+        time.sleep(0.1)
+
+
+def test_keys_to_off_zone_said_every_time(hv):
+    """Keys for a zone that is off are discarded, counted, and said: once per time it is off,
+    not once per focus (a zone switched off again after a restart said nothing the second
+    time)."""
+    _focus_zone1(hv)
+    for round_ in range(2):
+        _power_off_zone1(hv)
+        before = hv.list_zones()["zone1"]["dropped"]
+        hv.send(b"xyz")
+        hv.expect(rb"\[hv\] zone1 is off: input discarded \(counted in the zone list\)\r\n")
+        hv.settle(0.3)
+        assert hv.list_zones()["zone1"]["dropped"] == before + 3, round_
+        hv.send(ESC + b"r")
+        hv.expect_exact(greeting("zone1"), timeout=30)
+        assert hv.cmd("zone1", "back-%d" % round_) == b"zone1: back-%d\r\n" % round_

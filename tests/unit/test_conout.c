@@ -636,14 +636,21 @@ static void test_tagged_drop_counting(void **state)
     assert_true(find(F.out, F.len, "again 01999", 11) != NULL); /* the newest survived */
 }
 
-static void test_tagged_live_partial_line(void **state)
+/* Tagged view on, the focused zone's prompt live at the bottom; returns the output mark. */
+static size_t tagged_prompt(void)
 {
-    (void)state;
     rig(4096, 0);
     conout_set_tagged(&co, true);
     size_t m = 0;
     zputs(0, "prompt> ");
     expect_out(&m, "[alpha] prompt> ");
+    return m;
+}
+
+static void test_tagged_live_partial_line(void **state)
+{
+    (void)state;
+    size_t m = tagged_prompt();
     zputs(0, "l");
     expect_out(&m, "l"); /* typing extends it in place */
     zputs(0, "s");
@@ -1054,6 +1061,185 @@ static void test_tx_irq_tracks_ring(void **state)
     assert_false(F.irq);
 }
 
+/* ---- losses are counted and said (issue 7, item 7) --------------------------------------- */
+
+/* A line the tagged view drops is bytes lost: they count in the zone's dropped bytes (the zone
+ * list), not only as lines in the view's note. */
+static void test_tagged_drops_counted_in_bytes(void **state)
+{
+    (void)state;
+    enum { FLOOD = 2000, LEN = 17 /* "beta line 00000\r\n" */ };
+    rig(4096, 0);
+    conout_set_tagged(&co, true);
+    uart_full();
+    hv("on");
+    char line[64];
+    for (int i = 0; i < FLOOD; i++) {
+        snprintf(line, sizeof(line), "beta line %05d\r\n", i);
+        zputs(1, line);
+    }
+    uint64_t lines = zs[1].tq.dropped_total;
+    assert_true(lines > 0);
+    assert_int_equal(zs[1].dropped, lines * LEN);
+    assert_int_equal(zs[0].dropped + zs[2].dropped, 0);
+    drain();
+    assert_int_equal(zs[1].dropped, lines * LEN);
+}
+
+/* Leaving the tagged view with the transmit ring full: what the line queues still hold is
+ * counted in the zone's dropped bytes and said once there is room. */
+static void test_tagged_leave_ring_full_counted(void **state)
+{
+    (void)state;
+    rig(4096, 0);
+    conout_set_tagged(&co, true);
+    uart_full();
+    static char text[RING_SIZE];
+    memset(text, 'y', sizeof(text));
+    text[RING_SIZE - 64] = 0; /* one hv line that leaves no room for a tagged line */
+    hv(text);
+    zputs(1, "beta 1\r\n");
+    zputs(1, "beta 2\r\n");
+    zputs(2, "g\r\n");
+    conout_set_tagged(&co, false);
+    assert_int_equal(zs[1].dropped, 16);
+    assert_int_equal(zs[2].dropped, 3);
+    for (uint32_t z = 0; z < NZ; z++)
+        assert_true(tagq_empty(&zs[z].tq));
+    drain();
+    size_t m = strlen(text) + strlen("[hv] \r\n");
+    expect_out(&m, "[hv] 3 tagged lines (19 bytes) dropped leaving the tagged view: the transmit "
+                   "ring was full (counted in the zone list)\r\n");
+}
+
+/* Taking the live partial line off the bottom needs room for the erase. Without it the line
+ * stays where it stands, and what comes next starts on a fresh line, not glued to it. */
+static void test_tagged_hide_live_ring_full(void **state)
+{
+    (void)state;
+    size_t m = tagged_prompt();
+    uart_full();
+    static char text[RING_SIZE];
+    memset(text, 'z', sizeof(text));
+    text[RING_SIZE - 13] = 0; /* erase + "[hv] " + text + CR LF leaves 2 bytes free */
+    hv(text);
+    assert_int_equal(txring_room(&co.ring), 2);
+    tick(16); /* room for the live line again, and then 2 bytes */
+    assert_int_equal(txring_room(&co.ring), 2);
+    assert_true(co.live_shown);
+    conout_focus(&co, 1);       /* no room for the erase */
+    hv("=== zone 1: beta ==="); /* no room: counted */
+    assert_int_equal(co.hv_dropped, 1);
+    drain();
+    size_t tail = m + 4 + 5 + strlen(text) + 2;
+    expect_out(&tail, "[alpha] prompt> \r\n"
+                      "[hv] 1 hypervisor lines dropped: the transmit ring was full\r\n");
+}
+
+/* A zone configured with no history (size 0): in the background its output is counted as
+ * dropped and said on focus; focused, it writes straight into the transmit ring, waiting only
+ * for the UART and woken when there is room, never forever. */
+static void test_no_history_zone(void **state)
+{
+    (void)state;
+    enum { SLEN = 50000, RATE = 9 };
+    rig(0, 0);
+    F.strict_wake = true;
+    F.per_call = RATE;
+    assert_false(conout_zone_full(&co, 0)); /* the emulated PL011 would spin on TXFF forever */
+    uart_full();
+    uint8_t *s = random_stream(SLEN, 7);
+    size_t pos = 0;
+    int refusals = 0;
+    rng_state = 3;
+    while (pos < SLEN) {
+        size_t len = MIN((size_t)(SLEN - pos), (size_t)(1 + rng() % 3000));
+        int wakes = F.wakes[0];
+        size_t n = zwrite(0, s + pos, len, true);
+        pos += n;
+        if (n == len)
+            continue;
+        refusals++;
+        if (F.wakes[0] > wakes)
+            continue;
+        F.refused[0] = true;
+        for (int t = 0; F.wakes[0] == wakes; t++) {
+            assert_true(t < 10000);
+            tick(RATE);
+        }
+    }
+    drain();
+    assert_true(refusals > 5);
+    assert_int_equal(F.len, SLEN);
+    assert_memory_equal(F.out, s, SLEN);
+    assert_int_equal(zs[0].dropped, 0);
+    assert_int_equal(zs[0].bytes_out, SLEN);
+    free(s);
+    /* without waiting, what does not fit is counted */
+    uart_full();
+    uint8_t buf[3000];
+    memset(buf, 'q', sizeof(buf));
+    assert_int_equal(zwrite(0, buf, sizeof(buf), false), sizeof(buf));
+    assert_int_equal(zs[0].dropped, sizeof(buf) - CONOUT_REFILL_MARK);
+    assert_true(conout_zone_full(&co, 0));
+    drain();
+    assert_false(conout_zone_full(&co, 0));
+    /* a background zone's output is all dropped, counted, and given up on focus */
+    zputs(1, "bg line\r\n");
+    assert_int_equal(history_dropped(&zs[1].hist), 9);
+    assert_int_equal(conout_focus(&co, 1), 9);
+    assert_int_equal(zs[1].dropped + history_dropped(&zs[1].hist), 9);
+    size_t m = F.len;
+    zputs(1, "now\r\n");
+    expect_out(&m, "now\r\n");
+}
+
+/* Leaving the tagged view ends the live partial line where it stands; what the zone added to it
+ * since it was last drawn (the ring had no room) is not lost: it follows as the zone's output. */
+static void test_tagged_leave_live_rest_not_lost(void **state)
+{
+    (void)state;
+    size_t m = tagged_prompt();
+    uart_full();
+    static char text[RING_SIZE];
+    memset(text, 'w', sizeof(text));
+    text[RING_SIZE - 13 - 20] = 0; /* leaves 22 bytes: too few for a tagged line */
+    hv(text);
+    zputs(0, "ls");                       /* the live line grows ... */
+    zputs(0, " -l /tmp/some/where/long"); /* ... but only a refill would draw it */
+    assert_true(co.live_shown);
+    conout_set_tagged(&co, false);
+    drain();
+    size_t tail = m + 4 + 5 + strlen(text) + 2;
+    expect_out(&tail, "[alpha] prompt> \r\nls -l /tmp/some/where/long");
+    assert_int_equal(zs[0].dropped, 0);
+}
+
+/* The same for a zone with no history ring to hold the rest: it is counted and said. */
+static void test_tagged_leave_live_rest_counted(void **state)
+{
+    (void)state;
+    rig(0, 0);
+    conout_set_tagged(&co, true);
+    size_t m = 0;
+    zputs(0, "prompt> ");
+    expect_out(&m, "[alpha] prompt> ");
+    uart_full();
+    static char text[RING_SIZE];
+    memset(text, 'v', sizeof(text));
+    text[RING_SIZE - 13 - 16] = 0; /* leaves 18 bytes: the prompt is drawn again, 2 left */
+    hv(text);
+    assert_true(co.live_shown);
+    assert_int_equal(txring_room(&co.ring), 2);
+    zputs(0, "abc"); /* no room to extend the live line */
+    conout_set_tagged(&co, false);
+    assert_int_equal(zs[0].dropped, 3);
+    drain();
+    size_t tail = m + 4 + 5 + strlen(text) + 2;
+    expect_out(&tail, "[alpha] prompt> \r\n[hv] 1 tagged lines (3 bytes) dropped leaving the "
+                      "tagged view: the transmit ring was full (counted in the zone list)\r\n");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1078,6 +1264,12 @@ int main(void)
         T(test_tx_irq_tracks_ring),
         T(test_bytes_written_while_on_not_stranded),
         T(test_hv_line_between_zone_lines),
+        T(test_tagged_drops_counted_in_bytes),
+        T(test_tagged_leave_ring_full_counted),
+        T(test_tagged_hide_live_ring_full),
+        T(test_no_history_zone),
+        T(test_tagged_leave_live_rest_not_lost),
+        T(test_tagged_leave_live_rest_counted),
     };
     return cmocka_run_group_tests_name("conout", tests, NULL, NULL);
 }

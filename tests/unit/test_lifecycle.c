@@ -101,6 +101,27 @@ static void test_off_during_load(void **state)
     assert_int_equal(l.state, LIFE_OFF);
 }
 
+/* Keys are kept for a zone that runs or restarts, refused once it is going off or off. */
+static void test_takes_input(void **state)
+{
+    (void)state;
+    struct life l;
+    life_init(&l);
+    assert_true(life_takes_input(&l));
+    life_request_restart(&l);
+    assert_true(life_takes_input(&l)); /* stopping to restart */
+    life_all_stopped(&l);
+    assert_true(life_takes_input(&l)); /* reloading */
+    life_request_off(&l);
+    assert_false(life_takes_input(&l)); /* reloading, then off */
+    life_loaded(&l);
+    assert_false(life_takes_input(&l)); /* stopping to be off */
+    life_all_stopped(&l);
+    assert_false(life_takes_input(&l)); /* off */
+    life_request_restart(&l);
+    assert_true(life_takes_input(&l)); /* restarting from off */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +130,7 @@ int main(void)
         cmocka_unit_test(test_restart_storm_leaves_nothing_latched),
         cmocka_unit_test(test_newer_request_wins_while_stopping),
         cmocka_unit_test(test_off_during_load),
+        cmocka_unit_test(test_takes_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
