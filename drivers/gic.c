@@ -82,6 +82,14 @@ void gic_send_sgi(uint32_t cpu, uint32_t sgi)
         gicv3_send_sgi(cpu < MAX_CPUS ? mpidr_of[cpu] : 0, sgi);
 }
 
+void gic_vcpu_off(void)
+{
+    if (version == 2)
+        gicv2_vcpu_off();
+    else
+        gicv3_vcpu_off();
+}
+
 void gic_vcpu_reset(void)
 {
     if (version == 2)

@@ -39,6 +39,9 @@ void gic_eoi(uint32_t iar);
 void gic_send_sgi(uint32_t cpu, uint32_t sgi);
 /* Fresh virtual CPU interface for a vCPU about to start (list registers empty). */
 void gic_vcpu_reset(void);
+/* No vCPU on this CPU any more: list registers empty, virtual interface off (no maintenance
+ * interrupt until the next vCPU starts). */
+void gic_vcpu_off(void);
 uint32_t gic_version(void);
 
 #endif

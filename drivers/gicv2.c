@@ -166,3 +166,9 @@ void gicv2_vcpu_reset(void)
     wr32(gich + GICH_VMCR, 0);
     wr32(gich + GICH_HCR, GICH_HCR_EN);
 }
+
+void gicv2_vcpu_off(void)
+{
+    gicv2_vcpu_reset();
+    wr32(gich + GICH_HCR, 0);
+}

@@ -32,5 +32,6 @@ uint32_t gicv2_empty_lrs(void); /* GICH_ELRSR0 (at most 32 list registers; we us
 uint32_t gicv2_eoi_lrs(void);   /* GICH_EISR0 */
 void gicv2_set_underflow_irq(bool on);
 void gicv2_vcpu_reset(void);
+void gicv2_vcpu_off(void);
 
 #endif

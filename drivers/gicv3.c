@@ -222,3 +222,10 @@ void gicv3_vcpu_reset(void)
     write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
     isb();
 }
+
+void gicv3_vcpu_off(void)
+{
+    gicv3_vcpu_reset();
+    write_sysreg(ICH_HCR_EL2, 0);
+    isb();
+}

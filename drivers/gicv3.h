@@ -40,5 +40,7 @@ uint32_t gicv3_eoi_lrs(void);
 void gicv3_set_underflow_irq(bool on);
 /* Fresh virtual CPU interface for a vCPU about to start. */
 void gicv3_vcpu_reset(void);
+/* List registers empty and the virtual interface off. */
+void gicv3_vcpu_off(void);
 
 #endif

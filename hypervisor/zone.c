@@ -246,8 +246,10 @@ static void check_config(const struct zone_config *c)
         hv_panic("config: %s images do not fit its RAM", c->name);
     if (c->ncpus == 0 || c->ncpus > MAX_VCPUS)
         hv_panic("config: %s has %u CPUs", c->name, c->ncpus);
-    if (!c->history || c->history_size == 0)
-        hv_panic("config: %s needs a history ring (its transmit buffer while focused)", c->name);
+    /* No history is allowed (conout.c: a focused zone then writes straight into the transmit
+     * ring, a background one's output is counted as dropped); a size without a buffer is not. */
+    if (c->history_size && !c->history)
+        hv_panic("config: %s has a history size but no history ring", c->name);
 }
 
 /* A GICv2 zone reaches its virtual CPU interface directly: the physical GICV frame at the
@@ -373,8 +375,7 @@ static void vcpu_stop(struct vcpu *v)
 {
     struct zone *z = v->zone;
     vgic_save(&z->vgic, v->idx); /* pending and active interrupts stay with the zone */
-    gic_vcpu_reset();
-    write_sysreg(ICH_HCR_EL2, 0);
+    gic_vcpu_off();
     spin_lock(&z->life_lock);
     v->stop_req = false;
     __atomic_store_n(&v->power, VCPU_OFF, __ATOMIC_RELEASE);

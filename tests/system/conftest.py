@@ -10,28 +10,45 @@ from pathlib import Path
 
 import pytest
 
-from hvsys import HV_BIN, ROOT, Console, qemu_argv
+from hvsys import ROOT, Console, gic_suffix, qemu_argv
 
 
-def _ensure_image():
-    proc = subprocess.run(["make", "CONFIG=baremetal"], cwd=str(ROOT), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, "make CONFIG=baremetal failed:\n" + proc.stdout.decode(
-        "latin-1", "replace")
-    assert HV_BIN.is_file()
-    return HV_BIN
+def pytest_generate_tests(metafunc):
+    """A test module that sets GICS = (3, 2) runs every test on QEMU virt with GICv3 and with
+    GICv2 (the gic fixture, session-scoped so that each image is built and shared once)."""
+    gics = getattr(metafunc.module, "GICS", None)
+    if gics and "gic" in metafunc.fixturenames:
+        metafunc.parametrize("gic", gics, ids=["gicv%d" % g for g in gics], scope="session")
 
 
 @pytest.fixture(scope="session")
-def hv_image():
-    """build/baremetal/hypervisor.bin, (re)built once per session (make is incremental).
+def gic():
+    """The GIC version of QEMU virt and of the build: 3 unless the module asks for both."""
+    return 3
 
-    SYSTEST_HV_BIN=<path> tests that image instead, without building."""
+
+def _ensure_image(gic):
+    # The image itself, not `all`: build/hypervisor.bin is the default configuration's copy.
+    image = ROOT / "build" / ("baremetal" + gic_suffix(gic)) / "hypervisor.bin"
+    args = ["make", "CONFIG=baremetal", "GIC=%d" % gic, str(image.relative_to(ROOT))]
+    proc = subprocess.run(args, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.returncode == 0, "%s failed:\n%s" % (" ".join(args), proc.stdout.decode(
+        "latin-1", "replace"))
+    assert image.is_file()
+    return image
+
+
+@pytest.fixture(scope="session")
+def hv_image(gic):
+    """build/baremetal/hypervisor.bin (build/baremetal-gic2/ for GICv2), (re)built once per
+    session (make is incremental).
+
+    SYSTEST_HV_BIN=<path> tests that image instead, without building (GICv3 only)."""
     other = os.environ.get("SYSTEST_HV_BIN")
-    if other:
+    if other and gic == 3:
         assert Path(other).is_file(), other
         return Path(other).resolve()
-    return _ensure_image()
+    return _ensure_image(gic)
 
 
 def assert_no_panic(con):
@@ -57,8 +74,8 @@ def make_console(hv_image, tmp_path):
 
 
 @pytest.fixture
-def hv(make_console, hv_image):
+def hv(make_console, hv_image, gic):
     """A booted hypervisor: zone0 focused and at its prompt."""
-    con = make_console(qemu_argv("-kernel", str(hv_image)), "hv")
+    con = make_console(qemu_argv("-kernel", str(hv_image), gic=gic), "hv")
     con.boot()
     return con

@@ -33,19 +33,31 @@ HISTORY_RING = 16384  # per-zone history ring of the baremetal configuration
 TAGLINE_MAX = 200  # tagged view: longer lines are cut into pieces of this size
 
 QEMU = "qemu-system-aarch64"
-MACHINE_ARGS = [
-    "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", "2", "-m", "2G",
-    "-nodefaults", "-display", "none", "-monitor", "none",
-    "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
-]
+
+
+def machine_args(gic=3):
+    """QEMU virt as the baremetal configuration runs on it, with GICv3 or GICv2."""
+    return [
+        "-M", "virt,virtualization=on,gic-version=%d" % gic, "-cpu", "cortex-a57", "-smp", "2",
+        "-m", "2G", "-nodefaults", "-display", "none", "-monitor", "none",
+        "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+    ]
+
+
+MACHINE_ARGS = machine_args(3)
 
 BOOT_TIMEOUT = 30
 CMD_TIMEOUT = 20
 FLOOD_TIMEOUT = 90
 
 
-def qemu_argv(*boot_args):
-    return [QEMU, *MACHINE_ARGS, *boot_args]
+def qemu_argv(*boot_args, gic=3):
+    return [QEMU, *machine_args(gic), *boot_args]
+
+
+def gic_suffix(gic):
+    """The build directory suffix of a GICv2 build (the Makefile's CFG_BUILD)."""
+    return "-gic2" if gic == 2 else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,17 +21,21 @@ import subprocess
 
 import pytest
 
-from hvsys import ESC, ROOT, booted, greeting, prompt
+from hvsys import ESC, ROOT, booted, gic_suffix, greeting, prompt
+
+# Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: gic).
+GICS = (3, 2)
 
 ZONES = ["zone0", "zone1", "zone2"]
 LR_RE = re.compile(rb"hostile lr (\d+): (\d+) of (\d+) taken, (\d+) more than once, \d+ us\r\n")
 
 
-@pytest.fixture(scope="module")
-def trio_argv():
-    subprocess.run(["make", "-s", "CONFIG=trio", "build/trio/hypervisor.bin"], cwd=str(ROOT),
+@pytest.fixture(scope="session")
+def trio_argv(gic):
+    make = ["make", "-s", "CONFIG=trio", "GIC=%d" % gic]
+    subprocess.run(make + ["build/trio%s/hypervisor.bin" % gic_suffix(gic)], cwd=str(ROOT),
                    check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run(["make", "-s", "CONFIG=trio", "qemu-cmd"], cwd=str(ROOT), check=True,
+    out = subprocess.run(make + ["qemu-cmd"], cwd=str(ROOT), check=True,
                          stdout=subprocess.PIPE).stdout.decode()
     return shlex.split(out.strip().splitlines()[-1])
 

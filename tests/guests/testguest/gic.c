@@ -10,6 +10,7 @@
 #define GICD_ISENABLER 0x0100
 #define GICD_ICENABLER 0x0180
 #define GICD_ISPENDR 0x0200
+#define GICD_ICPENDR 0x0280
 #define GICD_IPRIORITYR 0x0400
 #define GICD_ICFGR 0x0c00
 #define GICD_IROUTER 0x6000
@@ -25,11 +26,15 @@
 #define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
 /* Redistributor SGI_base frame: the SGI/PPI banks, laid out as in the distributor */
 #define GICR_SGI_BASE 0x10000
-#define GICR_IGROUPR0 (GICR_SGI_BASE + 0x0080)
-#define GICR_ISENABLER0 (GICR_SGI_BASE + 0x0100)
-#define GICR_ICENABLER0 (GICR_SGI_BASE + 0x0180)
-#define GICR_ICPENDR0 (GICR_SGI_BASE + 0x0280)
-#define GICR_IPRIORITYR (GICR_SGI_BASE + 0x0400)
+
+/* GICv2 CPU interface (GICC) and distributor extras */
+#define GICC_CTLR 0x0000
+#define GICC_PMR 0x0004
+#define GICC_BPR 0x0008
+#define GICC_IAR 0x000c
+#define GICC_EOIR 0x0010
+#define GICD_ITARGETSR 0x0800
+#define GICV2_ENABLE_GRP0 1u
 
 #define ICC_SRE_SRE 1u
 #define INTID_SPURIOUS_FIRST 1020
@@ -51,9 +56,17 @@ const struct gic_info *gic_get_info(void)
     return &gic;
 }
 
-/* Waits for a distributor register write (CTLR, ICENABLER) to take effect. */
+static int is_v2(void)
+{
+    return gic.version == 2;
+}
+
+/* Waits for a distributor register write (CTLR, ICENABLER) to take effect (GICv3 only: a GICv2
+ * distributor takes writes at once). */
 static int gicd_wait_rwp(void)
 {
+    if (is_v2())
+        return 0;
     for (int i = 0; i < POLL_LIMIT; i++) {
         if (!(mmio_read32(gic.gicd + GICD_CTLR) & GICD_CTLR_RWP))
             return 0;
@@ -88,12 +101,30 @@ static int cpu_interface_init(void)
     return 0;
 }
 
-int gic_init(uint64_t gicd, uint64_t gicr)
+/* GICv2: group 0 (what a GICv2 without security extensions signals as IRQ), everything on. */
+static int gicv2_init(void)
+{
+    uint32_t typer = mmio_read32(gic.gicd + GICD_TYPER);
+
+    gic.lines = 32 * ((typer & 0x1f) + 1);
+    if (gic.lines > INTID_SPURIOUS_FIRST)
+        gic.lines = INTID_SPURIOUS_FIRST;
+    mmio_write32(gic.gicr + GICC_PMR, 0xff);
+    mmio_write32(gic.gicr + GICC_BPR, 0);
+    mmio_write32(gic.gicr + GICC_CTLR, GICV2_ENABLE_GRP0);
+    mmio_write32(gic.gicd + GICD_CTLR, GICV2_ENABLE_GRP0);
+    return 0;
+}
+
+int gic_init(int version, uint64_t gicd, uint64_t gicr)
 {
     uint32_t typer;
 
     gic.gicd = gicd;
     gic.gicr = gicr;
+    gic.version = version;
+    if (version == 2)
+        return gicv2_init();
     if (cpu_interface_init())
         return -1;
     typer = mmio_read32(gicd + GICD_TYPER);
@@ -108,8 +139,11 @@ int gic_init(uint64_t gicd, uint64_t gicr)
     return gicr_wake();
 }
 
+/* GICv3 only: a GICv2 guest keeps its interrupts in group 0. */
 static void set_group1(uint32_t intid)
 {
+    if (is_v2())
+        return;
     uintptr_t reg = gic.gicd + GICD_IGROUPR + 4 * (intid / 32);
 
     mmio_write32(reg, mmio_read32(reg) | (1u << (intid % 32)));
@@ -161,7 +195,13 @@ int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn)
     set_group1(intid);
     set_priority(intid, SPI_PRIORITY);
     set_trigger(intid, edge);
-    mmio_write64(gic.gicd + GICD_IROUTER + 8 * (uintptr_t)intid, 0); /* affinity 0.0.0.0 */
+    if (is_v2())
+        mmio_write32(gic.gicd + GICD_ITARGETSR + (intid & ~3u),
+                     (mmio_read32(gic.gicd + GICD_ITARGETSR + (intid & ~3u)) &
+                      ~(0xffu << (8 * (intid % 4)))) |
+                         (1u << (8 * (intid % 4)))); /* CPU 0 */
+    else
+        mmio_write64(gic.gicd + GICD_IROUTER + 8 * (uintptr_t)intid, 0); /* affinity 0.0.0.0 */
     mmio_write32(gic.gicd + GICD_ISENABLER + 4 * (intid / 32), bit);
     return 0;
 }
@@ -213,13 +253,16 @@ static void dispatch(uint32_t intid)
 
 void gic_handle_irq(void)
 {
-    uint64_t iar = read_icc_iar1_el1();
-    uint32_t intid = (uint32_t)(iar & 0xffffff);
+    uint64_t iar = is_v2() ? mmio_read32(gic.gicr + GICC_IAR) : read_icc_iar1_el1();
+    uint32_t intid = (uint32_t)(iar & (is_v2() ? 0x3ffu : 0xffffffu));
 
     if (intid >= INTID_SPURIOUS_FIRST && intid <= INTID_SPURIOUS_LAST)
         return; /* nothing to acknowledge */
     dispatch(intid);
-    write_icc_eoir1_el1(iar);
+    if (is_v2())
+        mmio_write32(gic.gicr + GICC_EOIR, (uint32_t)iar);
+    else
+        write_icc_eoir1_el1(iar);
 }
 
 int gic_enable_ppi(uint32_t intid, irq_handler_fn fn)
@@ -231,19 +274,23 @@ int gic_enable_ppi(uint32_t intid, irq_handler_fn fn)
 
 int gic_ppi_wake(uint32_t intid, int on)
 {
+    /* The SGI/PPI banks: in the redistributor's SGI frame (GICv3), or the distributor's first
+     * words, banked per CPU (GICv2). */
+    uint64_t bank = is_v2() ? gic.gicd : gic.gicr + GICR_SGI_BASE;
     uint32_t bit = 1u << intid;
-    uintptr_t prio = gic.gicr + GICR_IPRIORITYR + 4 * (intid / 4);
+    uintptr_t prio = bank + GICD_IPRIORITYR + 4 * (intid / 4);
     uint32_t shift = 8 * (intid % 4);
 
     if (!gic.gicr || intid < 16 || intid > 31)
         return -1;
     if (!on) {
-        mmio_write32(gic.gicr + GICR_ICENABLER0, bit);
-        mmio_write32(gic.gicr + GICR_ICPENDR0, bit);
+        mmio_write32(bank + GICD_ICENABLER, bit);
+        mmio_write32(bank + GICD_ICPENDR, bit);
         return 0;
     }
-    mmio_write32(gic.gicr + GICR_IGROUPR0, mmio_read32(gic.gicr + GICR_IGROUPR0) | bit);
+    if (!is_v2())
+        mmio_write32(bank + GICD_IGROUPR, mmio_read32(bank + GICD_IGROUPR) | bit);
     mmio_write32(prio, (mmio_read32(prio) & ~(0xffu << shift)) | ((uint32_t)SPI_PRIORITY << shift));
-    mmio_write32(gic.gicr + GICR_ISENABLER0, bit);
+    mmio_write32(bank + GICD_ISENABLER, bit);
     return 0;
 }

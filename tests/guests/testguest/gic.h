@@ -1,6 +1,7 @@
 /*
- * GICv3 driver for a single CPU (affinity 0), group 1 interrupts, system register CPU
- * interface. Touches only the registers the hypervisor emulates for this guest.
+ * GIC driver for a single CPU (affinity 0): GICv3 with group 1 interrupts and the system register
+ * CPU interface, or GICv2 with group 0 interrupts and the memory-mapped CPU interface. Touches
+ * only the registers the hypervisor emulates for this guest.
  */
 #ifndef TESTGUEST_GIC_H
 #define TESTGUEST_GIC_H
@@ -10,13 +11,14 @@
 typedef void (*irq_handler_fn)(uint32_t intid);
 
 struct gic_info {
-    uint64_t gicd;       /* distributor base */
-    uint64_t gicr;       /* this CPU's redistributor frame (RD_base) */
+    uint64_t gicd; /* distributor base */
+    uint64_t gicr; /* GICv3: this CPU's redistributor frame (RD_base); GICv2: GICC */
+    int version;
     uint32_t lines;      /* number of INTIDs the distributor implements */
     uint64_t gicr_typer; /* for diagnostics */
 };
 
-int gic_init(uint64_t gicd, uint64_t gicr);
+int gic_init(int version, uint64_t gicd, uint64_t gicr);
 /* Configures and enables SPI intid (edge or level triggered), routed to affinity 0. */
 int gic_enable_spi(uint32_t intid, int edge, irq_handler_fn fn);
 /*

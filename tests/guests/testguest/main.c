@@ -17,6 +17,8 @@
 #define VIRTIO_MIN_REGION 0x100 /* registers up to the start of config space */
 #define GICD_MIN_REGION 0x10000
 #define GICR_FRAME_SIZE 0x20000 /* RD_base + SGI_base of one CPU */
+#define GICV2_DIST_MIN 0x1000
+#define GICV2_CPU_MIN 0x2000 /* GICC_DIR at 0x1000 included */
 #define GIC_SPI_BASE 32
 #define DT_IRQ_TYPE_SPI 0
 #define DT_IRQ_EDGE_MASK 0x3 /* IRQ_TYPE_EDGE_RISING | IRQ_TYPE_EDGE_FALLING */
@@ -82,7 +84,8 @@ static void take_virtio(const struct fdt *f, const struct fdt_node *n)
     scan.nvirtio++;
 }
 
-static void take_gic(const struct fdt *f, const struct fdt_node *n)
+/* GICv3: distributor and redistributors; GICv2: distributor and CPU interface (in gicr). */
+static void take_gic(const struct fdt *f, const struct fdt_node *n, int version)
 {
     uint64_t dsize, rsize;
 
@@ -90,7 +93,11 @@ static void take_gic(const struct fdt *f, const struct fdt_node *n)
         return;
     if (fdt_reg(f, n, 0, &boot.gicd, &dsize) || fdt_reg(f, n, 1, &boot.gicr, &rsize))
         return;
-    boot.have_gic = dsize >= GICD_MIN_REGION && rsize >= GICR_FRAME_SIZE;
+    boot.gic_version = version;
+    if (version == 2)
+        boot.have_gic = dsize >= GICV2_DIST_MIN && rsize >= GICV2_CPU_MIN;
+    else
+        boot.have_gic = dsize >= GICD_MIN_REGION && rsize >= GICR_FRAME_SIZE;
 }
 
 /* Devices with status other than "okay"/"ok" must be left alone. */
@@ -120,7 +127,10 @@ static int visit(const struct fdt *f, const struct fdt_node *n, void *ctx)
     if (fdt_is_compatible(f, n, "virtio,mmio"))
         take_virtio(f, n);
     else if (fdt_is_compatible(f, n, "arm,gic-v3"))
-        take_gic(f, n);
+        take_gic(f, n, 3);
+    else if (fdt_is_compatible(f, n, "arm,cortex-a15-gic") ||
+             fdt_is_compatible(f, n, "arm,gic-400"))
+        take_gic(f, n, 2);
     return 0;
 }
 
@@ -152,15 +162,15 @@ static void setup_mmu(const struct virtio_node *con)
     /* Normally all inside the default Device GiB; this covers DTs that put them elsewhere. */
     mmu_map(con->base, con->size, MMU_DEVICE);
     if (boot.have_gic) {
-        mmu_map(boot.gicd, GICD_MIN_REGION, MMU_DEVICE);
-        mmu_map(boot.gicr, GICR_FRAME_SIZE, MMU_DEVICE);
+        mmu_map(boot.gicd, boot.gic_version == 2 ? GICV2_DIST_MIN : GICD_MIN_REGION, MMU_DEVICE);
+        mmu_map(boot.gicr, boot.gic_version == 2 ? GICV2_CPU_MIN : GICR_FRAME_SIZE, MMU_DEVICE);
     }
     mmu_enable();
 }
 
 static void setup_interrupts(const struct virtio_node *con)
 {
-    if (!boot.have_gic || !con->intid || gic_init(boot.gicd, boot.gicr))
+    if (!boot.have_gic || !con->intid || gic_init(boot.gic_version, boot.gicd, boot.gicr))
         return;
     if (gic_enable_spi(con->intid, con->edge, vcon_irq) == 0) {
         boot.con_intid = con->intid;

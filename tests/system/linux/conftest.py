@@ -12,17 +12,18 @@ from hvlinux import build, start_machine
 
 
 @pytest.fixture(scope="session")
-def linux_image():
-    """build/linux/hypervisor.bin, built once per session (make is incremental)."""
-    return build()
+def linux_image(gic):
+    """build/linux/hypervisor.bin (build/linux-gic2/ for GICv2), built once per session (make is
+    incremental)."""
+    return build("GIC=%d" % gic)
 
 
 @pytest.fixture(scope="module")
-def machine(linux_image, tmp_path_factory, request):
+def machine(linux_image, gic, tmp_path_factory, request):
     """A booted machine: all three zones at their shells, linux0 focused."""
     name = request.module.__name__.rsplit(".", 1)[-1]
-    log = tmp_path_factory.mktemp("linux-zones") / ("%s.log" % name)
-    m = start_machine(log)
+    log = tmp_path_factory.mktemp("linux-zones") / ("%s-gicv%d.log" % (name, gic))
+    m = start_machine(log, linux_image, gic)
     yield m
     m.close()
     crashes = m.crashes()

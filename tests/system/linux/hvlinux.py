@@ -37,12 +37,16 @@ CONSOLE_ROWS, CONSOLE_COLS = 40, 120  # the Linux zones' virtio console size (li
 # busybox's line editor asks for the cursor position after each prompt
 CPR_QUERY = b"\x1b[6n"
 
-QEMU_ARGV = [
-    "qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
-    "-smp", "4", "-m", "2G", "-nodefaults", "-display", "none", "-monitor", "none",
-    "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
-    "-kernel", str(HV_BIN),
-]
+def qemu_argv(image=None, gic=3):
+    return [
+        "qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=%d" % gic,
+        "-cpu", "cortex-a57", "-smp", "4", "-m", "2G", "-nodefaults", "-display", "none",
+        "-monitor", "none", "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+        "-kernel", str(image or HV_BIN),
+    ]
+
+
+QEMU_ARGV = qemu_argv()
 
 BOOT_TIMEOUT = 120
 CMD_TIMEOUT = 60
@@ -55,13 +59,17 @@ CRASH_MARKERS = [b"PANIC", b"Kernel panic", b"Internal error: Oops"]
 
 
 def build(*make_args):
-    """make CONFIG=linux [args]; returns the image (build/linux<suffix>/hypervisor.bin)."""
-    proc = subprocess.run(["make", "CONFIG=linux", *make_args], cwd=str(ROOT),
+    """make CONFIG=linux [args]; returns the image (build/linux<suffix>/hypervisor.bin). A build
+    with a suffix (UART_BAUD, GIC=2) makes only its own image, never the build/hypervisor.bin
+    copy that the plain configuration's tests run."""
+    baud = next((a.split("=", 1)[1] for a in make_args if a.startswith("UART_BAUD=")), "0")
+    suffix = ("" if baud in ("", "0") else "-baud" + baud) + ("-gic2" if "GIC=2" in make_args else "")
+    image = HV_BIN if not suffix else ROOT / "build" / ("linux" + suffix) / HV_BIN.name
+    target = [] if not suffix else [str(image.relative_to(ROOT))]
+    proc = subprocess.run(["make", "CONFIG=linux", *make_args, *target], cwd=str(ROOT),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.returncode == 0, "make CONFIG=linux failed:\n" + proc.stdout.decode(
         "latin-1", "replace")[-5000:]
-    baud = next((a.split("=", 1)[1] for a in make_args if a.startswith("UART_BAUD=")), "0")
-    image = HV_BIN if baud in ("", "0") else ROOT / "build" / ("linux-baud" + baud) / HV_BIN.name
     assert image.is_file()
     return image
 
@@ -91,10 +99,10 @@ def crlf_to_lf(data):
 class Machine:
     """One QEMU running the linux configuration."""
 
-    def __init__(self, log_path, image=None):
+    def __init__(self, log_path, image=None, gic=3):
         self.log_path = Path(log_path)
         self.log = open(self.log_path, "wb")
-        argv = QEMU_ARGV[:-1] + [str(image or HV_BIN)]
+        argv = qemu_argv(image, gic)
         self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(ROOT), encoding=None,
                                    echo=False, timeout=None)
         self.fd = self.child.child_fd
@@ -325,8 +333,8 @@ class Machine:
         self.out("linux0", "true")
 
 
-def start_machine(log_path, image=None):
-    m = Machine(log_path, image)
+def start_machine(log_path, image=None, gic=3):
+    m = Machine(log_path, image, gic)
     try:
         m.boot()
     except BaseException:

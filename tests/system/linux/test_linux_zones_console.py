@@ -15,6 +15,9 @@ import time
 from hvlinux import (CONSOLE_COLS, CONSOLE_ROWS, CPR_QUERY, ESC, HISTORY_RING, banner_re,
                      crlf_to_lf, prompt_re)
 
+# Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: gic).
+GICS = (3, 2)
+
 
 def test_shells_on_hvc0(machine):
     """Both Linux zones reach a busybox shell on /dev/hvc0; the test guest answers too."""
