@@ -1,6 +1,6 @@
 # Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
 #   make [CONFIG=name] [ESCAPE=0x1c]   build build/hypervisor.bin
-#   make run | debug | test | bench | deps | clean
+#   make run | debug | test | bench | deps | qemu10 | clean
 CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
@@ -40,7 +40,7 @@ QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp $(QEMU
 	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
-.PHONY: all run run-uboot debug test unit systest bench deps clean guests FORCE
+.PHONY: all run run-uboot debug test unit systest bench deps deps-check qemu10 clean guests FORCE
 all: $(BUILD)/hypervisor.bin
 
 $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
@@ -158,11 +158,28 @@ DEPS_PKGS := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm u-
 	u-boot-tools device-tree-compiler python3-pytest python3-pexpect libcmocka-dev cpio \
 	gdb-multiarch xz-utils
 
+# A QEMU with the raspi4b machine (9.0 and later) for PLATFORM=rpi4. When the host's lacks it
+# (Debian 12 has 7.2), deps fetches Debian bookworm-backports' qemu-system-arm (10.0) into
+# build/qemu10 with a private apt state, without installing it (scripts/fetch-qemu10.sh);
+# $(QEMU10) is its wrapper. QEMU_RASPI4B is whichever of the two has raspi4b.
+QEMU10 := $(BUILD)/qemu10/qemu-system-aarch64
+HOST_QEMU_HAS_RASPI4B = $(QEMU) -M help 2>/dev/null | grep -qw raspi4b
+QEMU_RASPI4B = $(shell $(HOST_QEMU_HAS_RASPI4B) && echo $(QEMU) || echo $(QEMU10))
+
+# make qemu10 [FORCE=1]: fetch (FORCE=1: again) even when the host's QEMU has raspi4b.
+qemu10:
+	scripts/fetch-qemu10.sh $(BUILD)/qemu10
+
+$(QEMU10):
+	scripts/fetch-qemu10.sh $(BUILD)/qemu10
+
 deps:
 	scripts/install-deps.sh $(DEPS_PKGS)
+	@$(HOST_QEMU_HAS_RASPI4B) || scripts/fetch-qemu10.sh $(BUILD)/qemu10
 
 deps-check:
 	@scripts/install-deps.sh --check $(DEPS_PKGS) || scripts/install-deps.sh $(DEPS_PKGS)
+	@$(HOST_QEMU_HAS_RASPI4B) || test -x $(QEMU10) || scripts/fetch-qemu10.sh $(BUILD)/qemu10
 
 clean:
 	rm -rf $(BUILD)
