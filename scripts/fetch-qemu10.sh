@@ -33,7 +33,8 @@ CORE=(qemu-system-arm qemu-system-common qemu-system-data)
 
 log() { echo "fetch-qemu10: $*" >&2; }
 
-if [ "${FORCE:-0}" != 1 ] && [ -x "$WRAPPER" ] && [ -x "$DIR/root/usr/bin/qemu-system-aarch64" ]; then
+if [ "${FORCE:-0}" != 1 ] && [ -x "$WRAPPER" ] &&
+   [ -x "$DIR/root/usr/bin/qemu-system-aarch64" ]; then
     log "already present: $WRAPPER ($(cat "$DIR/version" 2>/dev/null || echo '?'))"
     exit 0
 fi
@@ -43,7 +44,8 @@ command -v apt-get >/dev/null || { log "apt-get not found"; exit 1; }
 
 ARCH=$(dpkg --print-architecture)
 CODENAME=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-[ -n "$CODENAME" ] || { log "cannot tell the Debian release (VERSION_CODENAME in /etc/os-release)"; exit 1; }
+[ -n "$CODENAME" ] ||
+    { log "cannot tell the Debian release (VERSION_CODENAME in /etc/os-release)"; exit 1; }
 SUITE=${QEMU10_SUITE:-$CODENAME-backports}
 
 APTDIR=$DIR/apt
