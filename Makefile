@@ -1,6 +1,6 @@
 # Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
 #   make [CONFIG=name] [GIC=3|2] [ESCAPE=0x1c]   build build/hypervisor.bin
-#   make run | debug | test | bench | soak | deps | clean
+#   make run | debug | test | bench | soak | deps | qemu10 | clean
 CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
@@ -38,12 +38,20 @@ HV_OBJS := $(patsubst %,$(CFG_BUILD)/obj/%.o,$(HV_SRCS)) $(CFG_BUILD)/obj/blobs.
 DTBS := $(patsubst %,$(CFG_BUILD)/%.dtb,$(ZONE_DTS))
 BLOB_FILES := $(foreach b,$(BLOBS),$(word 2,$(subst =, ,$(b))))
 
+# U-Boot: a FIT image of the hypervisor and a boot.scr that boots it (scripts/mk-uboot.sh,
+# scripts/boot.cmd), made with every build; make uboot-disk puts them on a disk image.
+# UBOOT_LOAD_ADDR: where bootm copies the hypervisor; QEMU virt's RAM starts at 0x40000000.
+UBOOT_LOAD_ADDR ?= 0x44000000
+UBOOT_IMAGES := $(CFG_BUILD)/hvcon.itb $(CFG_BUILD)/boot.scr
+UBOOT_DISK := $(CFG_BUILD)/uboot-disk.img
+
 QEMU_ARGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -smp $(QEMU_SMP) -m $(QEMU_MEM) \
 	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
-.PHONY: all run run-uboot debug test unit systest bench soak deps clean guests FORCE
-all: $(BUILD)/hypervisor.bin
+.PHONY: all run run-uboot run-uboot-disk uboot-disk debug test unit systest bench soak deps \
+	deps-check qemu10 clean guests FORCE
+all: $(BUILD)/hypervisor.bin $(UBOOT_IMAGES)
 
 $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
 	cp $< $@
@@ -112,13 +120,30 @@ debug: deps-check all
 	@echo "waiting for gdb: gdb-multiarch $(CFG_BUILD)/hypervisor.elf -ex 'target remote :1234'"
 	scripts/run-qemu.py $(QEMU) $(QEMU_ARGS) -s -S
 
+$(UBOOT_IMAGES) &: $(CFG_BUILD)/hypervisor.bin scripts/mk-uboot.sh scripts/boot.cmd
+	@echo "  MKIMAGE $(CFG_BUILD)/hvcon.itb $(CFG_BUILD)/boot.scr"
+	@scripts/mk-uboot.sh image $< $(UBOOT_LOAD_ADDR) $(CFG_BUILD)
+
+# An MBR disk with one FAT32 partition holding hvcon.itb and boot.scr (sfdisk, mtools; no root).
+$(UBOOT_DISK): $(UBOOT_IMAGES)
+	scripts/mk-uboot.sh disk $(CFG_BUILD)
+
+uboot-disk: deps-check all $(UBOOT_DISK)
+
 UBOOT_BIN := /usr/lib/u-boot/qemu_arm64/u-boot.bin
-UBOOT_ARGS := $(filter-out -kernel $(CFG_BUILD)/hypervisor.bin,$(QEMU_ARGS)) -bios $(UBOOT_BIN) \
-	-device loader,file=$(CFG_BUILD)/hypervisor.bin,addr=0x44000000,force-raw=on
+UBOOT_BASE_ARGS := $(filter-out -kernel $(CFG_BUILD)/hypervisor.bin,$(QEMU_ARGS)) -bios $(UBOOT_BIN)
+UBOOT_ARGS := $(UBOOT_BASE_ARGS) \
+	-device loader,file=$(CFG_BUILD)/hypervisor.bin,addr=$(UBOOT_LOAD_ADDR),force-raw=on
+UBOOT_DISK_ARGS := $(UBOOT_BASE_ARGS) \
+	-drive if=none,file=$(UBOOT_DISK),format=raw,id=hd -device virtio-blk-device,drive=hd
 
 run-uboot: deps-check all
-	@echo "at U-Boot's prompt: booti 0x44000000 - \$${fdtcontroladdr}"
+	@echo "at U-Boot's prompt: booti $(UBOOT_LOAD_ADDR) - \$${fdtcontroladdr}"
 	scripts/run-qemu.py $(QEMU) $(UBOOT_ARGS)
+
+# No key to press: U-Boot's distro boot finds boot.scr on the disk and boots hvcon.itb.
+run-uboot-disk: uboot-disk
+	scripts/run-qemu.py $(QEMU) $(UBOOT_DISK_ARGS)
 
 qemu-cmd:
 	@echo $(QEMU) $(QEMU_ARGS)
@@ -163,13 +188,30 @@ soak: deps-check
 
 DEPS_PKGS := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm u-boot-qemu \
 	u-boot-tools device-tree-compiler python3-pytest python3-pexpect libcmocka-dev cpio \
-	gdb-multiarch xz-utils
+	gdb-multiarch xz-utils mtools fdisk
+
+# A QEMU with the raspi4b machine (9.0 and later) for PLATFORM=rpi4. When the host's lacks it
+# (Debian 12 has 7.2), deps fetches Debian bookworm-backports' qemu-system-arm (10.0) into
+# build/qemu10 with a private apt state, without installing it (scripts/fetch-qemu10.sh);
+# $(QEMU10) is its wrapper. QEMU_RASPI4B is whichever of the two has raspi4b.
+QEMU10 := $(BUILD)/qemu10/qemu-system-aarch64
+HOST_QEMU_HAS_RASPI4B = $(QEMU) -M help 2>/dev/null | grep -qw raspi4b
+QEMU_RASPI4B = $(shell $(HOST_QEMU_HAS_RASPI4B) && echo $(QEMU) || echo $(QEMU10))
+
+# make qemu10 [FORCE=1]: fetch (FORCE=1: again) even when the host's QEMU has raspi4b.
+qemu10:
+	scripts/fetch-qemu10.sh $(BUILD)/qemu10
+
+$(QEMU10):
+	scripts/fetch-qemu10.sh $(BUILD)/qemu10
 
 deps:
 	scripts/install-deps.sh $(DEPS_PKGS)
+	@$(HOST_QEMU_HAS_RASPI4B) || scripts/fetch-qemu10.sh $(BUILD)/qemu10
 
 deps-check:
 	@scripts/install-deps.sh --check $(DEPS_PKGS) || scripts/install-deps.sh $(DEPS_PKGS)
+	@$(HOST_QEMU_HAS_RASPI4B) || test -x $(QEMU10) || scripts/fetch-qemu10.sh $(BUILD)/qemu10
 
 clean:
 	rm -rf $(BUILD)

@@ -38,70 +38,16 @@ fi
 
 command -v apt-get >/dev/null || { log "apt-get not found"; exit 1; }
 
+. "$(dirname "$0")/apt-private.sh"
 APTDIR=$CACHE/apt
-mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" \
-         "$APTDIR/etc/preferences.d" "$APTDIR/etc/apt.conf.d"
-: > "$APTDIR/state/status"          # empty dpkg status: ignore host packages
+mkdir -p "$APTDIR/etc"
 SOURCES=$APTDIR/etc/sources.list
-
-# --- generate sources.list from the host's apt sources -------------------
-# Accepts deb822 *.sources files and one-line *.list files.
-gen_sources() {
-    local f
-    local -a files=()
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-             /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] && files+=("$f")
-    done
-    [ ${#files[@]} -gt 0 ] || { log "no apt sources found on host"; return 1; }
-    awk '
-    function flush(   i, j, n, u, s, nu, ns, opts) {
-        if (types ~ /(^| )deb( |$)/ && uris != "" && suites != "" && enabled != "no") {
-            opts = "arch=arm64"
-            if (signed != "") opts = opts " signed-by=" signed
-            nu = split(uris, u, " "); ns = split(suites, s, " ")
-            for (i = 1; i <= nu; i++)
-                for (j = 1; j <= ns; j++)
-                    printf "deb [%s] %s %s %s\n", opts, u[i], s[j], comps
-        }
-        types = uris = suites = comps = signed = enabled = ""
-    }
-    FNR == 1 { flush(); deb822 = (FILENAME ~ /\.sources$/) }
-    deb822 {
-        if ($0 ~ /^[ \t]*#/) next
-        if ($0 ~ /^[ \t]*$/) { flush(); next }
-        if ($0 ~ /^[ \t]/) next          # continuation (e.g. inline key): ignore
-        key = tolower($1); sub(/:$/, "", key)
-        val = $0; sub(/^[^:]*:[ \t]*/, "", val)
-        if (key == "types") types = val
-        else if (key == "uris") uris = val
-        else if (key == "suites") suites = val
-        else if (key == "components") comps = val
-        else if (key == "signed-by") signed = val
-        else if (key == "enabled") enabled = tolower(val)
-        next
-    }
-    !deb822 && $1 == "deb" {
-        # one-line format: deb [opts] uri suite comps...; force arch=arm64
-        line = $0; sub(/^[ \t]*deb[ \t]+/, "", line)
-        opts = ""
-        if (line ~ /^\[/) {
-            opts = line; sub(/\].*/, "", opts); sub(/^\[/, "", opts)
-            sub(/^\[[^]]*\][ \t]*/, "", line)
-        }
-        n = split(opts, o, " "); keep = "arch=arm64"
-        for (i = 1; i <= n; i++) if (o[i] !~ /^arch=/) keep = keep " " o[i]
-        printf "deb [%s] %s\n", keep, line
-    }
-    END { flush() }
-    ' "${files[@]}"
-}
 
 if [ -n "${GUEST_APT_SOURCES:-}" ]; then
     # Explicit one-line sources.list to use instead of the host's sources.
     cp "$GUEST_APT_SOURCES" "$SOURCES"
 else
-    gen_sources > "$SOURCES.new"
+    apt_private_sources arm64 > "$SOURCES.new"
     # Only Debian-archive sources can provide these packages; drop
     # third-party repositories (e.g. nodesource) that may not carry arm64.
     grep -E 'debian' "$SOURCES.new" > "$SOURCES" || cp "$SOURCES.new" "$SOURCES"
@@ -110,24 +56,7 @@ fi
 [ -s "$SOURCES" ] || { log "generated sources list is empty"; exit 1; }
 log "using sources:"; sed 's/^/  /' "$SOURCES" >&2
 
-APT_OPTS=(
-    -o "Dir::State=$APTDIR/state"
-    -o "Dir::State::status=$APTDIR/state/status"
-    -o "Dir::Cache=$APTDIR/cache"
-    -o "Dir::Etc::sourcelist=$SOURCES"
-    -o "Dir::Etc::sourceparts=-"
-    -o "Dir::Etc::preferences=$APTDIR/etc/preferences"
-    -o "Dir::Etc::preferencesparts=$APTDIR/etc/preferences.d"
-    -o "APT::Architecture=arm64"
-    -o "APT::Architectures=arm64"
-    -o "APT::Get::List-Cleanup=0"
-    -o "Acquire::Languages=none"
-    -o "Debug::NoLocking=1"
-)
-if [ "$(id -u)" = 0 ]; then
-    # Downloads go to directories the _apt sandbox user may not own.
-    APT_OPTS+=(-o "APT::Sandbox::User=root")
-fi
+apt_private_init "$APTDIR" arm64 "$SOURCES"      # empty dpkg status: ignore host packages
 
 log "apt-get update (private state in $APTDIR)"
 apt-get "${APT_OPTS[@]}" -q update >&2

@@ -3,9 +3,10 @@
 
     run-qemu.py qemu-system-aarch64 ARGS...
 
-Used by the Makefile's run, run-uboot and debug recipes. QEMU inherits stdin, stdout, stderr,
-the process group and the terminal exactly as if it were started directly (it still puts the
-terminal in raw mode itself; Ctrl-\\ q still quits), and this script exits as QEMU did.
+Used by the Makefile's run, run-uboot, run-uboot-disk and debug recipes. QEMU inherits stdin,
+stdout, stderr, the process group and the terminal exactly as if it were started directly (it
+still puts the terminal in raw mode itself; Ctrl-\\ q still quits), and this script exits as QEMU
+did.
 
 Why it exists: when a terminal hangs up (window closed, tmux session killed, ssh connection
 dropped), the kernel sends SIGHUP only to the terminal's session leader; the foreground process
