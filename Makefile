@@ -156,7 +156,7 @@ UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 # The vGIC core and front-ends, only in the test that supplies a list-register back-end.
-VGIC_SRCS := hypervisor/vgic.c hypervisor/vgic_regs.c hypervisor/vgic_v3.c
+VGIC_SRCS := hypervisor/vgic.c hypervisor/vgic_regs.c hypervisor/vgic_v3.c hypervisor/vgic_v2.c
 $(BUILD)/unit/test_vgic: UNIT_EXTRA := $(VGIC_SRCS)
 $(BUILD)/unit/test_vgic: $(VGIC_SRCS)
 

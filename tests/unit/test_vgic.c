@@ -15,6 +15,7 @@
 
 #include "hypervisor/vgic.h"
 #include "hypervisor/vgic_lr.h"
+#include "hypervisor/vgic_v2.h"
 #include "hypervisor/vgic_v3.h"
 
 #define NLR 4
@@ -412,6 +413,62 @@ static void test_groups(void **state)
     assert_true(lrs[1].group1);
 }
 
+/* ---- the GICv2 distributor front-end ---- */
+
+static void v2_write(uint32_t self, uint64_t off, uint32_t width, uint64_t v)
+{
+    assert_true(vgic_v2_dist_access(&vg, self, off, width, true, &v));
+}
+
+static uint64_t v2_read(uint32_t self, uint64_t off, uint32_t width)
+{
+    uint64_t v = 0;
+    assert_true(vgic_v2_dist_access(&vg, self, off, width, false, &v));
+    return v;
+}
+
+/* ITARGETSR: SGIs and PPIs read as the accessing vCPU's own bit; an SPI's mask is cut to the
+ * zone's vCPUs (2 here) and routes it to the lowest of them. */
+static void test_v2_itargetsr(void **state)
+{
+    (void)state;
+    v2_write(0, 0x000, 4, 1); /* group 0 on */
+    assert_int_equal(v2_read(0, 0x800, 4), 0x01010101);
+    assert_int_equal(v2_read(1, 0x81c, 4), 0x02020202);
+    v2_write(0, 0x800 + SPI0, 1, 0xfe); /* vCPU 1 and CPUs the zone does not have */
+    assert_int_equal(v2_read(0, 0x800 + SPI0, 1), 0x02);
+    dist_write(GICD_ISENABLER + 4 * (SPI0 / 32), 4, 1u << (SPI0 % 32));
+    uint32_t before = kicks[1];
+    vgic_inject(&vg, 0, SPI0);
+    assert_int_equal(kicks[1], before + 1);
+    vgic_flush(&vg, 0);
+    assert_int_equal(valid_lrs(), 0);                       /* vCPU 1's, not ours */
+    assert_int_equal(v2_read(0, 0x004, 4) & 0xe0, 1u << 5); /* TYPER.CPUNumber: 2 CPUs */
+    assert_false(vgic_v2_dist_access(&vg, 2, 0x0, 4, false, &(uint64_t){0})); /* no vCPU 2 */
+}
+
+/* GICD_SGIR: list, all-but-self and self filters, only ever the zone's own vCPUs. */
+static void test_v2_sgir(void **state)
+{
+    (void)state;
+    v2_write(0, 0x000, 4, 1);
+    v2_write(0, 0x100, 4, 0xffff); /* SGIs enabled, group 0 */
+    v2_write(1, 0x100, 4, 0xffff);
+    v2_write(0, 0xf00, 4, (0xffu << 16) | 3); /* list: every CPU, vCPU 0 and 1 exist */
+    assert_int_equal(v2_read(0, 0x200, 4) & 0xffff, 1u << 3);
+    assert_int_equal(v2_read(1, 0x200, 4) & 0xffff, 1u << 3);
+    v2_write(1, 0xf00, 4, (1u << 24) | 5); /* all but self: vCPU 0 */
+    assert_int_equal(v2_read(0, 0x200, 4) & 0xffff, (1u << 3) | (1u << 5));
+    assert_int_equal(v2_read(1, 0x200, 4) & 0xffff, 1u << 3);
+    v2_write(1, 0xf00, 4, (2u << 24) | 7); /* self */
+    assert_int_equal(v2_read(1, 0x200, 4) & 0xffff, (1u << 3) | (1u << 7));
+    v2_write(0, 0xf00, 4, (3u << 24) | 9); /* reserved filter: nothing */
+    assert_int_equal(v2_read(0, 0x200, 4) & (1u << 9), 0);
+    vgic_flush(&vg, 0);
+    assert_int_equal(valid_lrs(), 2);
+    assert_false(lrs[0].group1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +482,8 @@ int main(void)
         cmocka_unit_test_setup(test_out_of_range, setup),
         cmocka_unit_test_setup(test_disable_recalls_but_keeps_pending, setup),
         cmocka_unit_test_setup(test_groups, setup),
+        cmocka_unit_test_setup(test_v2_itargetsr, setup),
+        cmocka_unit_test_setup(test_v2_sgir, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
