@@ -5,15 +5,19 @@ CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
 UART_BAUD ?= 0
-# The interrupt controller of QEMU virt: GICv3, or GICv2 with the virtualization extensions.
+# The interrupt controller of QEMU virt: GICv3, or GICv2 with the virtualization extensions
+# (a board with only one kind sets it in its board.mk).
 GIC ?= 3
 CROSS_COMPILE ?= aarch64-linux-gnu-
 
 
 BUILD := build
-# A UART speed model (make UART_BAUD=115200) and GICv2 build apart from the plain configuration.
-CFG_BUILD := $(BUILD)/$(CONFIG)$(if $(filter-out 0,$(UART_BAUD)),-baud$(UART_BAUD))$(if $(filter 2,$(GIC)),-gic2)
 PLAT_DIR := platform/$(PLATFORM)
+# The board: its QEMU machine (QEMU_MACHINE, and QEMU if it needs another), fixed choices (GIC).
+include $(PLAT_DIR)/board.mk
+# Another board, a UART speed model (make UART_BAUD=115200) and GICv2 on virt build apart from
+# the plain configuration.
+CFG_BUILD := $(BUILD)/$(if $(filter-out qemu-virt,$(PLATFORM)),$(PLATFORM)-)$(CONFIG)$(if $(filter-out 0,$(UART_BAUD)),-baud$(UART_BAUD))$(if $(and $(filter 2,$(GIC)),$(filter qemu-virt,$(PLATFORM))),-gic2)
 
 CC := $(CROSS_COMPILE)gcc
 LD := $(CROSS_COMPILE)ld
@@ -45,7 +49,7 @@ UBOOT_LOAD_ADDR ?= 0x44000000
 UBOOT_IMAGES := $(CFG_BUILD)/hvcon.itb $(CFG_BUILD)/boot.scr
 UBOOT_DISK := $(CFG_BUILD)/uboot-disk.img
 
-QEMU_ARGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu cortex-a57 -smp $(QEMU_SMP) -m $(QEMU_MEM) \
+QEMU_ARGS := $(QEMU_MACHINE) -smp $(QEMU_SMP) \
 	-nodefaults -display none -monitor none -chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
@@ -91,10 +95,13 @@ $(CFG_BUILD)/obj/blobs.S.o: $(CFG_BUILD)/blobs.S
 	@echo "  AS      $< (zone images)"
 	@$(CC) $(CFLAGS) $(ASFLAGS) -c $< -o $@
 
-$(CFG_BUILD)/%.dtb: $(PLAT_DIR)/%.dts $(wildcard $(PLAT_DIR)/*.dtsi) $(DTS_DEPS)
+# Zone device trees: the board's own if it has one by that name, else the common zone view.
+vpath %.dts $(PLAT_DIR) platform/zone
+$(CFG_BUILD)/%.dtb: %.dts $(wildcard $(PLAT_DIR)/*.dtsi platform/zone/*.dtsi) $(DTS_DEPS)
 	@mkdir -p $(@D)
 	@echo "  DTC     $<"
-	@cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) -DGIC_VERSION=$(GIC) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
+	@cpp -nostdinc -undef -x assembler-with-cpp -P -I$(PLAT_DIR) -Iplatform/zone -DGIC_VERSION=$(GIC) \
+		$(BOARD_DTS_DEFS) $(DTS_DEFS) $< > $(CFG_BUILD)/$*.dts.pp
 	@dtc -q -I dts -O dtb -o $@ $(CFG_BUILD)/$*.dts.pp
 
 $(BUILD)/testguest/testguest.bin: FORCE
@@ -114,11 +121,11 @@ $(LINUX_GUEST)/Image $(LINUX_GUEST)/initramfs.cpio.gz &: $(BUILD)/debs/.fetched 
 -include $(HV_OBJS:.o=.d)
 
 run: deps-check all
-	scripts/run-qemu.py $(QEMU) $(QEMU_ARGS)
+	scripts/run-qemu.py $(BOARD_QEMU) $(QEMU_ARGS)
 
 debug: deps-check all
 	@echo "waiting for gdb: gdb-multiarch $(CFG_BUILD)/hypervisor.elf -ex 'target remote :1234'"
-	scripts/run-qemu.py $(QEMU) $(QEMU_ARGS) -s -S
+	scripts/run-qemu.py $(BOARD_QEMU) $(QEMU_ARGS) -s -S
 
 $(UBOOT_IMAGES) &: $(CFG_BUILD)/hypervisor.bin scripts/mk-uboot.sh scripts/boot.cmd
 	@echo "  MKIMAGE $(CFG_BUILD)/hvcon.itb $(CFG_BUILD)/boot.scr"
@@ -146,7 +153,7 @@ run-uboot-disk: uboot-disk
 	scripts/run-qemu.py $(QEMU) $(UBOOT_DISK_ARGS)
 
 qemu-cmd:
-	@echo $(QEMU) $(QEMU_ARGS)
+	@echo $(BOARD_QEMU) $(QEMU_ARGS)
 
 # Host unit tests (cmocka) and system tests (pytest + pexpect under QEMU).
 UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \
@@ -197,6 +204,8 @@ DEPS_PKGS := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm u-
 QEMU10 := $(BUILD)/qemu10/qemu-system-aarch64
 HOST_QEMU_HAS_RASPI4B = $(QEMU) -M help 2>/dev/null | grep -qw raspi4b
 QEMU_RASPI4B = $(shell $(HOST_QEMU_HAS_RASPI4B) && echo $(QEMU) || echo $(QEMU10))
+# The QEMU that runs this board (board.mk may name another, e.g. $(QEMU_RASPI4B)).
+BOARD_QEMU = $(or $(BOARD_QEMU_BIN),$(QEMU))
 
 # make qemu10 [FORCE=1]: fetch (FORCE=1: again) even when the host's QEMU has raspi4b.
 qemu10:

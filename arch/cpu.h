@@ -23,7 +23,7 @@ void cpu_main(uint64_t cpu) __attribute__((noreturn));
 void hv_primary_main(void) __attribute__((noreturn));
 void hv_secondary_main(uint32_t cpu) __attribute__((noreturn));
 
-/* Start another physical CPU at secondary_entry through firmware PSCI. */
+/* Start another physical CPU: firmware PSCI, or its spin-table release address (platform). */
 int64_t cpu_start(uint32_t cpu, uint64_t mpidr);
 
 #endif

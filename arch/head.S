@@ -61,6 +61,16 @@ secondary_entry:
     msr     daifset, #0xf
     b       cpu_common_entry
 
+    /* A spin table's release lands here with nothing in x0: our index is MPIDR_EL1.Aff0. */
+    .global spin_table_entry
+spin_table_entry:
+    msr     daifset, #0xf
+    mrs     x0, mpidr_el1
+    and     x0, x0, #0xff
+    cmp     x0, #MAX_CPUS
+    b.hs    not_el2
+    b       cpu_common_entry
+
 cpu_common_entry:
     /* sp = __stacks + (cpu + 1) * STACK_SIZE */
     adrp    x1, __stacks

@@ -48,14 +48,20 @@ void icache_invalidate_all(void)
     isb();
 }
 
-void mmu_build_el2(uint64_t ram_base, uint64_t ram_size)
+/* GiB blocks covering [base, base+size) with attributes attrs. */
+static void map_gibs(uint64_t base, uint64_t size, uint64_t attrs)
 {
-    /* The low GiB of QEMU virt (and most boards) is MMIO: GIC, UART, virtio. */
-    el2_l1[0] = 0 | DESC_BLOCK | DESC_AF | S1_ATTR_DEVICE | S1_XN;
-    uint64_t first = ram_base / GIB;
-    uint64_t last = (ram_base + ram_size - 1) / GIB;
-    for (uint64_t i = first; i <= last && i < 512; i++)
-        el2_l1[i] = (i * GIB) | DESC_BLOCK | DESC_AF | DESC_SH_INNER | S1_ATTR_NORMAL;
+    if (!size)
+        return;
+    for (uint64_t i = base / GIB; i <= (base + size - 1) / GIB && i < 512; i++)
+        el2_l1[i] = (i * GIB) | DESC_BLOCK | DESC_AF | attrs;
+}
+
+void mmu_build_el2(uint64_t ram_base, uint64_t ram_size, uint64_t mmio_base, uint64_t mmio_size)
+{
+    /* The board's device registers (QEMU virt: the low GiB; the Raspberry Pi 4: its top one). */
+    map_gibs(mmio_base, mmio_size, S1_ATTR_DEVICE | S1_XN);
+    map_gibs(ram_base, ram_size, DESC_SH_INNER | S1_ATTR_NORMAL);
     /* Written with the MMU off: make sure no stale cache line shadows the tables. */
     dcache_clean_range(el2_l1, sizeof(el2_l1));
 }

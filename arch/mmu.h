@@ -5,8 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Build the EL2 identity map: [0, 1 GiB) device, RAM normal write-back. Primary CPU only. */
-void mmu_build_el2(uint64_t ram_base, uint64_t ram_size);
+/* Build the EL2 identity map in GiB blocks: the MMIO range device, RAM normal write-back.
+ * Primary CPU only. */
+void mmu_build_el2(uint64_t ram_base, uint64_t ram_size, uint64_t mmio_base, uint64_t mmio_size);
 /* Turn on the EL2 MMU and caches with the shared tables (every CPU). */
 void mmu_enable_el2(void);
 

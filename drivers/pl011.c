@@ -26,6 +26,12 @@
 
 #define UART_DR 0x00
 #define UART_FR 0x18
+#define UART_IBRD 0x24
+#define UART_FBRD 0x28
+#define UART_LCR_H 0x2c
+#define UART_CR 0x30
+#define LCR_H_8N1_FIFO 0x70u /* WLEN 8 bits, FIFOs on, 1 stop bit, no parity */
+#define CR_UART_TX_RX 0x301u /* UARTEN, TXE, RXE */
 #define UART_IFLS 0x34
 #define UART_IMSC 0x38
 #define UART_MIS 0x40
@@ -82,6 +88,19 @@ void pl011_init(uint64_t base, void (*model_irq)(void))
 #if MODEL
     pl011_model_init(&u.model, counter_freq(), UART_BAUD);
 #endif
+}
+
+void pl011_set_line(uint32_t clock_hz, uint32_t baud)
+{
+    /* The divisor in 64ths, rounded: IBRD is its integer part, FBRD the fraction (TRM 3.3.6). */
+    uint32_t div64 = (uint32_t)(((uint64_t)clock_hz * 4 + baud / 2) / baud);
+    while (rd(UART_FR) & FR_BUSY)
+        ; /* the firmware's last bytes out first: a bounded wait, at boot only */
+    wr(UART_CR, 0);
+    wr(UART_IBRD, div64 >> 6);
+    wr(UART_FBRD, div64 & 63);
+    wr(UART_LCR_H, LCR_H_8N1_FIFO); /* also latches IBRD/FBRD */
+    wr(UART_CR, CR_UART_TX_RX);
 }
 
 /* PL011_EV_TX from the EL2 timer: the modelled FIFO reached its trigger level, or (real UART)

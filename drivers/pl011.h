@@ -28,6 +28,8 @@
  * UART, the prompt event pl011_tx_irq(true) promises when the UART would stay silent. The caller
  * then asks pl011_irq_events() as for the real line. */
 void pl011_init(uint64_t base, void (*model_irq)(void));
+/* 8N1 at baud from a UART clock of clock_hz (boards whose firmware may leave it otherwise). */
+void pl011_set_line(uint32_t clock_hz, uint32_t baud);
 
 /* Write as many of buf's bytes as the transmit FIFO takes right now; returns how many (0 when
  * full). Never waits. At most PL011_TX_FILL_MAX per call, so QEMU's PL011, which never reports

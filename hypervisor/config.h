@@ -40,14 +40,27 @@ struct zone_config {
     uint32_t history_size;
 };
 
+/* The console's line speed where the hypervisor sets it (platform_config.uart_clock). */
+#define CONSOLE_BAUD 115200
+
+/* How the boot CPU starts the others. */
+enum cpu_boot {
+    CPU_BOOT_PSCI,       /* firmware PSCI CPU_ON (QEMU virt, boards with TF-A) */
+    CPU_BOOT_SPIN_TABLE, /* a release address per CPU (Raspberry Pi firmware, QEMU raspi) */
+};
+
 struct platform_config {
     const char *name;
-    uint64_t ram_base, ram_size; /* all of physical RAM */
+    uint64_t ram_base, ram_size;   /* the RAM the hypervisor may map (all of it, or part) */
+    uint64_t mmio_base, mmio_size; /* device registers, mapped Device-nGnRnE at EL2 (GiB-aligned) */
     uint64_t uart_base;
     uint32_t uart_intid;
+    uint32_t uart_clock; /* Hz: set 115200 8N1 from it at boot; 0 keeps the firmware's setting */
     struct gic_desc gic;
     uint32_t ncpus;
     uint64_t mpidr[8];
+    enum cpu_boot cpu_boot;
+    uint64_t cpu_release_addr[8]; /* CPU_BOOT_SPIN_TABLE: where each CPU waits for its entry */
     /* Where every zone finds its virtual GIC: the distributor and (GICv3) redistributors are
      * trapped, never mapped; a GICv2 zone's CPU interface is the physical GICV frame, mapped. */
     uint64_t vgicd_ipa, vgicr_ipa, vgicc_ipa;

@@ -41,6 +41,8 @@ void hv_primary_main(void)
     /* First: the boot device tree may lie anywhere in RAM, and nothing may overwrite it yet. */
     bool seeded = seed_init(boot_fdt_pa, platform.ram_base, platform.ram_size);
     pl011_init(platform.uart_base, mux_uart_irq);
+    if (platform.uart_clock)
+        pl011_set_line(platform.uart_clock, CONSOLE_BAUD);
     mux_init(ESCAPE_CHAR, platform.focus);
     hv_log("hypervisor on %s: %u CPUs, %u zones, running at EL2", platform.name, platform.ncpus,
            platform.nzones);

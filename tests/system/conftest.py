@@ -5,50 +5,46 @@ can import it whatever other conftest.py files exist below this directory).
 """
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from hvsys import ROOT, Console, gic_suffix, qemu_argv
+from hvsys import ROOT, Console, target_build
 
 
 def pytest_generate_tests(metafunc):
-    """A test module that sets GICS = (3, 2) runs every test on QEMU virt with GICv3 and with
-    GICv2 (the gic fixture, session-scoped so that each image is built and shared once)."""
-    gics = getattr(metafunc.module, "GICS", None)
-    if gics and "gic" in metafunc.fixturenames:
-        metafunc.parametrize("gic", gics, ids=["gicv%d" % g for g in gics], scope="session")
+    """A test module that sets TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4") runs every test on
+    each (the target fixture, session-scoped so that each image is built and shared once):
+    QEMU virt with GICv3 and with GICv2, and the Raspberry Pi 4 on QEMU's raspi4b."""
+    targets = getattr(metafunc.module, "TARGETS", None)
+    if targets and "target" in metafunc.fixturenames:
+        metafunc.parametrize("target", targets, ids=list(targets), scope="session")
 
 
 @pytest.fixture(scope="session")
-def gic():
-    """The GIC version of QEMU virt and of the build: 3 unless the module asks for both."""
-    return 3
-
-
-def _ensure_image(gic):
-    # The image itself, not `all`: build/hypervisor.bin is the default configuration's copy.
-    image = ROOT / "build" / ("baremetal" + gic_suffix(gic)) / "hypervisor.bin"
-    args = ["make", "CONFIG=baremetal", "GIC=%d" % gic, str(image.relative_to(ROOT))]
-    proc = subprocess.run(args, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.returncode == 0, "%s failed:\n%s" % (" ".join(args), proc.stdout.decode(
-        "latin-1", "replace"))
-    assert image.is_file()
-    return image
+def target():
+    """Where the system tests run: QEMU virt with GICv3 unless the module asks for more."""
+    return "virt-gicv3"
 
 
 @pytest.fixture(scope="session")
-def hv_image(gic):
-    """build/baremetal/hypervisor.bin (build/baremetal-gic2/ for GICv2), (re)built once per
-    session (make is incremental).
-
-    SYSTEST_HV_BIN=<path> tests that image instead, without building (GICv3 only)."""
+def hv_build(target):
+    """The baremetal configuration on the target, (re)built once per session (make is
+    incremental): (image, QEMU argv without -kernel). SYSTEST_HV_BIN=<path> tests that image
+    instead on virt with GICv3, without building."""
+    image, argv = target_build(target, "baremetal")
     other = os.environ.get("SYSTEST_HV_BIN")
-    if other and gic == 3:
+    if other and target == "virt-gicv3":
         assert Path(other).is_file(), other
-        return Path(other).resolve()
-    return _ensure_image(gic)
+        image = Path(other).resolve()
+    k = argv.index("-kernel")
+    return image, argv[:k] + argv[k + 2:]
+
+
+@pytest.fixture(scope="session")
+def hv_image(hv_build):
+    """build/baremetal/hypervisor.bin (or the target's), built once per session."""
+    return hv_build[0]
 
 
 def assert_no_panic(con):
@@ -74,8 +70,9 @@ def make_console(hv_image, tmp_path):
 
 
 @pytest.fixture
-def hv(make_console, hv_image, gic):
+def hv(make_console, hv_build):
     """A booted hypervisor: zone0 focused and at its prompt."""
-    con = make_console(qemu_argv("-kernel", str(hv_image), gic=gic), "hv")
+    image, argv = hv_build
+    con = make_console(argv + ["-kernel", str(image)], "hv")
     con.boot()
     return con

@@ -14,6 +14,8 @@ import bisect
 import os
 import re
 import select
+import shlex
+import subprocess
 import termios
 import threading
 import time
@@ -55,9 +57,33 @@ def qemu_argv(*boot_args, gic=3):
     return [QEMU, *machine_args(gic), *boot_args]
 
 
-def gic_suffix(gic):
-    """The build directory suffix of a GICv2 build (the Makefile's CFG_BUILD)."""
-    return "-gic2" if gic == 2 else ""
+# Where a system test can run a configuration: the Makefile arguments that select it.
+TARGETS = {
+    "virt-gicv3": ["GIC=3"],
+    "virt-gicv2": ["GIC=2"],
+    "rpi4": ["PLATFORM=rpi4"],
+}
+
+
+def build_dir(target, config):
+    """The Makefile's CFG_BUILD for a configuration on a target."""
+    if target == "rpi4":
+        return ROOT / "build" / ("rpi4-" + config)
+    return ROOT / "build" / (config + ("-gic2" if target == "virt-gicv2" else ""))
+
+
+def target_build(target, config):
+    """Build config for target (its image only: build/hypervisor.bin, the default
+    configuration's copy, is left alone); returns (image, QEMU argv) as `make qemu-cmd` says."""
+    make = ["make", "-s", "--no-print-directory", "CONFIG=" + config, *TARGETS[target]]
+    image = build_dir(target, config) / "hypervisor.bin"
+    proc = subprocess.run(make + [str(image.relative_to(ROOT))], cwd=str(ROOT),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.returncode == 0, "%s failed:\n%s" % (" ".join(make), proc.stdout.decode(
+        "latin-1", "replace")[-5000:])
+    out = subprocess.run(make + ["qemu-cmd"], cwd=str(ROOT), check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return image, shlex.split(out.strip().splitlines()[-1])
 
 
 # ---------------------------------------------------------------------------------------------

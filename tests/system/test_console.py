@@ -17,8 +17,9 @@ import pytest
 from hvsys import (ESC, FLOOD_TIMEOUT, HISTORY_RING, TAGLINE_MAX, ZONES,
                    banner_re, crc_line, flood_output, greeting, pattern, prompt)
 
-# Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: gic).
-GICS = (3, 2)
+# Every test here runs on QEMU virt with GICv3 and with GICv2, and on the Raspberry Pi 4 (QEMU
+# raspi4b): conftest.py, target.
+TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4")
 
 GREETING = {z: greeting(z) for z in ZONES}
 

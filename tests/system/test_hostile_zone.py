@@ -21,23 +21,18 @@ import subprocess
 
 import pytest
 
-from hvsys import ESC, ROOT, booted, gic_suffix, greeting, prompt
+from hvsys import ESC, booted, greeting, prompt, target_build
 
-# Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: gic).
-GICS = (3, 2)
+# Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: target).
+TARGETS = ("virt-gicv3", "virt-gicv2")
 
 ZONES = ["zone0", "zone1", "zone2"]
 LR_RE = re.compile(rb"hostile lr (\d+): (\d+) of (\d+) taken, (\d+) more than once, \d+ us\r\n")
 
 
 @pytest.fixture(scope="session")
-def trio_argv(gic):
-    make = ["make", "-s", "CONFIG=trio", "GIC=%d" % gic]
-    subprocess.run(make + ["build/trio%s/hypervisor.bin" % gic_suffix(gic)], cwd=str(ROOT),
-                   check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run(make + ["qemu-cmd"], cwd=str(ROOT), check=True,
-                         stdout=subprocess.PIPE).stdout.decode()
-    return shlex.split(out.strip().splitlines()[-1])
+def trio_argv(target):
+    return target_build(target, "trio")[1]
 
 
 @pytest.fixture

@@ -8,22 +8,23 @@ checked for a hypervisor PANIC (and for a guest kernel panic or oops).
 
 import pytest
 
-from hvlinux import build, start_machine
+from hvlinux import start_machine
+from hvsys import target_build
 
 
 @pytest.fixture(scope="session")
-def linux_image(gic):
-    """build/linux/hypervisor.bin (build/linux-gic2/ for GICv2), built once per session (make is
-    incremental)."""
-    return build("GIC=%d" % gic)
+def linux_build(target):
+    """The linux configuration on the target, built once per session (make is incremental):
+    (image, QEMU argv)."""
+    return target_build(target, "linux")
 
 
 @pytest.fixture(scope="module")
-def machine(linux_image, gic, tmp_path_factory, request):
+def machine(linux_build, target, tmp_path_factory, request):
     """A booted machine: all three zones at their shells, linux0 focused."""
     name = request.module.__name__.rsplit(".", 1)[-1]
-    log = tmp_path_factory.mktemp("linux-zones") / ("%s-gicv%d.log" % (name, gic))
-    m = start_machine(log, linux_image, gic)
+    log = tmp_path_factory.mktemp("linux-zones") / ("%s-%s.log" % (name, target))
+    m = start_machine(log, argv=linux_build[1])
     yield m
     m.close()
     crashes = m.crashes()

@@ -37,9 +37,9 @@ CONSOLE_ROWS, CONSOLE_COLS = 40, 120  # the Linux zones' virtio console size (li
 # busybox's line editor asks for the cursor position after each prompt
 CPR_QUERY = b"\x1b[6n"
 
-def qemu_argv(image=None, gic=3):
+def qemu_argv(image=None):
     return [
-        "qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=%d" % gic,
+        "qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3",
         "-cpu", "cortex-a57", "-smp", "4", "-m", "2G", "-nodefaults", "-display", "none",
         "-monitor", "none", "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
         "-kernel", str(image or HV_BIN),
@@ -99,10 +99,10 @@ def crlf_to_lf(data):
 class Machine:
     """One QEMU running the linux configuration."""
 
-    def __init__(self, log_path, image=None, gic=3):
+    def __init__(self, log_path, image=None, argv=None):
         self.log_path = Path(log_path)
         self.log = open(self.log_path, "wb")
-        argv = qemu_argv(image, gic)
+        argv = argv or qemu_argv(image)
         self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(ROOT), encoding=None,
                                    echo=False, timeout=None)
         self.fd = self.child.child_fd
@@ -333,8 +333,9 @@ class Machine:
         self.out("linux0", "true")
 
 
-def start_machine(log_path, image=None, gic=3):
-    m = Machine(log_path, image, gic)
+def start_machine(log_path, image=None, argv=None):
+    """A booted machine from image on QEMU virt with GICv3, or from a whole QEMU argv."""
+    m = Machine(log_path, image, argv)
     try:
         m.boot()
     except BaseException:

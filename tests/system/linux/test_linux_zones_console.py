@@ -15,8 +15,9 @@ import time
 from hvlinux import (CONSOLE_COLS, CONSOLE_ROWS, CPR_QUERY, ESC, HISTORY_RING, banner_re,
                      crlf_to_lf, prompt_re)
 
-# Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: gic).
-GICS = (3, 2)
+# Every test here runs on QEMU virt with GICv3 and with GICv2, and on the Raspberry Pi 4 (QEMU
+# raspi4b): conftest.py, target.
+TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4")
 
 
 def test_shells_on_hvc0(machine):

@@ -1,0 +1,5 @@
+/* Configuration "linux" (the default): platform/zone/linux.inc.c on this board. */
+#include "hypervisor/config.h"
+#include "platform/rpi4/board.h"
+
+#include "platform/zone/linux.inc.c"
