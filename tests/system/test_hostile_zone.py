@@ -24,6 +24,7 @@ import pytest
 from hvsys import ESC, booted, greeting, prompt, target_build
 
 # Every test here runs on QEMU virt with GICv3 and with GICv2 (conftest.py: target).
+pytestmark = pytest.mark.every_target
 TARGETS = ("virt-gicv3", "virt-gicv2")
 
 ZONES = ["zone0", "zone1", "zone2"]
