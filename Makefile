@@ -183,8 +183,13 @@ $(SDCARD_KERNEL):
 	@exit 1
 endif
 
+ifneq ($(filter sdcard,$(MAKECMDGOALS)),)
+ifneq ($(PLATFORM),rpi4)
+$(error the SD card is for the Raspberry Pi 4: make PLATFORM=rpi4 sdcard)
+endif
+endif
+
 sdcard: $(SDCARD_KERNEL) $(RPI_FW)/versions
-	@test "$(PLATFORM)" = rpi4 || { echo "sdcard: the SD card is for PLATFORM=rpi4"; exit 1; }
 	scripts/mk-sdcard.sh $(SDCARD_IMG) $(SDCARD_KERNEL) $(RPI_FW) platform/rpi4/config.txt \
 		$(SDCARD_BOOT)
 
