@@ -1,6 +1,7 @@
 # Bare-metal arm64 hypervisor with an in-EL2 virtio console and console multiplexer.
 #   make [CONFIG=name] [GIC=3|2] [ESCAPE=0x1c]   build build/hypervisor.bin
 #   make run | debug | test | bench | soak | deps | qemu10 | clean
+#   make PLATFORM=rpi4 sdcard [SDCARD_BOOT=uboot]   the Raspberry Pi 4 SD card image
 CONFIG ?= linux
 PLATFORM ?= qemu-virt
 ESCAPE ?= 0x1c
@@ -25,7 +26,14 @@ OBJCOPY := $(CROSS_COMPILE)objcopy
 QEMU := qemu-system-aarch64
 PYTEST := /usr/bin/python3 -m pytest
 
-include $(PLAT_DIR)/$(CONFIG).mk
+# `make PLATFORM=rpi4 sdcard SDCARD_KERNEL=<Image>` needs no board configuration of its own.
+PLAT_MK := $(PLAT_DIR)/$(CONFIG).mk
+SDCARD_GOALS_ONLY := $(if $(MAKECMDGOALS),$(if $(filter-out sdcard rpi-firmware,$(MAKECMDGOALS)),,y))
+ifneq ($(wildcard $(PLAT_MK)),)
+include $(PLAT_MK)
+else ifneq ($(SDCARD_GOALS_ONLY),y)
+$(error $(PLAT_MK) not found: PLATFORM=$(PLATFORM) has no configuration $(CONFIG))
+endif
 BENCH_DIRECT_BYTES ?= 0
 QEMU_MEM ?= 2G
 
@@ -54,7 +62,7 @@ QEMU_ARGS := $(QEMU_MACHINE) -smp $(QEMU_SMP) \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
 .PHONY: all run run-uboot run-uboot-disk uboot-disk debug test unit systest bench soak deps \
-	deps-check qemu10 clean guests FORCE
+	deps-check qemu10 clean guests sdcard rpi-firmware FORCE
 all: $(BUILD)/hypervisor.bin $(UBOOT_IMAGES)
 
 $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
@@ -154,6 +162,43 @@ run-uboot-disk: uboot-disk
 
 qemu-cmd:
 	@echo $(BOARD_QEMU) $(QEMU_ARGS)
+
+# The Raspberry Pi 4 SD card (make PLATFORM=rpi4 sdcard; README "Raspberry Pi 4"): an MBR disk
+# image with one FAT32 partition holding the Pi 4 firmware (Debian's raspi-firmware), the board
+# device trees (Debian's arm64 kernel package), platform/rpi4/config.txt plus its kernel= line,
+# and the hypervisor as hvcon.bin, which the firmware starts (SDCARD_BOOT=hypervisor, default), or
+# Debian's U-Boot for rpi_arm64 and a boot.scr that boots hvcon.bin (SDCARD_BOOT=uboot).
+# scripts/fetch-rpi-firmware.sh fetches the packages into build/rpi-firmware (5 MB of .debs and
+# 9 MB of package lists, plus the 60 MB kernel package the Linux zones use, in build/debs);
+# `make rpi-firmware FORCE=1` fetches them anew. SDCARD_KERNEL=<arm64 Image> puts another image
+# on the card as hvcon.bin, SDCARD_IMG=<file> writes the card elsewhere.
+SDCARD_BOOT ?= hypervisor
+SDCARD_DIR ?= $(BUILD)/rpi4-$(CONFIG)
+SDCARD_KERNEL ?= $(SDCARD_DIR)/hypervisor.bin
+SDCARD_IMG ?= $(SDCARD_DIR)/sdcard.img
+RPI_FW := $(BUILD)/rpi-firmware
+
+$(RPI_FW)/versions:
+	scripts/fetch-rpi-firmware.sh $(RPI_FW) $(BUILD)/debs
+
+rpi-firmware:
+	scripts/fetch-rpi-firmware.sh $(RPI_FW) $(BUILD)/debs
+
+ifeq ($(wildcard $(PLAT_MK)),)
+$(SDCARD_KERNEL):
+	@echo "sdcard: no $@ and no $(PLAT_MK) to build it; SDCARD_KERNEL=<arm64 Image> puts another on the card"
+	@exit 1
+endif
+
+ifneq ($(filter sdcard,$(MAKECMDGOALS)),)
+ifneq ($(PLATFORM),rpi4)
+$(error the SD card is for the Raspberry Pi 4: make PLATFORM=rpi4 sdcard)
+endif
+endif
+
+sdcard: $(SDCARD_KERNEL) $(RPI_FW)/versions
+	scripts/mk-sdcard.sh $(SDCARD_IMG) $(SDCARD_KERNEL) $(RPI_FW) platform/rpi4/config.txt \
+		$(SDCARD_BOOT)
 
 # Host unit tests (cmocka) and system tests (pytest + pexpect under QEMU).
 UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \

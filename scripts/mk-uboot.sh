@@ -13,12 +13,17 @@
 #       partition (bootable, from 1 MiB) holding hvcon.itb and boot.scr from <out dir>. Made
 #       with sfdisk and mtools on plain files: no root, no loop device. U-Boot's distro boot
 #       finds boot.scr on it (a FAT file system on the whole disk, with no table, works too).
+#   mk-uboot.sh fat <disk image> <label> <file or folder>...
+#       the same kind of disk image holding those files and folders (folders whole, with what
+#       is in them) in the partition's root (scripts/mk-sdcard.sh makes the Raspberry Pi 4 card
+#       with it).
 set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin           # sfdisk, for users whose PATH lacks them
 
 log() { echo "mk-uboot: $*" >&2; }
 usage() {
     echo "usage: $0 image <hypervisor.bin> <load address> <out dir> | disk <out dir>" >&2
+    echo "       $0 fat <disk image> <label> <file or folder>..." >&2
     exit 2
 }
 
@@ -65,27 +70,35 @@ ITS
 }
 
 disk() {
-    local out=$1 img=$1/uboot-disk.img part=$1/uboot-disk.part
-    local files=("$out/hvcon.itb" "$out/boot.scr") f need=0 mib
+    local out=$1
+    fat "$out/uboot-disk.img" HVCON "$out/hvcon.itb" "$out/boot.scr"
+}
+
+# fat <image> <label> <file or folder>...: an MBR disk image with one bootable FAT32 partition
+# (type 0x0c, from 1 MiB) holding the files and folders (folders copied whole) in its root.
+fat() {
+    local img=$1 label=$2; shift 2
+    local part=$img.part need mib
     # The partition: the files plus 16 MiB, and at least 64 MiB (FAT32 needs 65525 clusters).
-    for f in "${files[@]}"; do need=$(( need + $(stat -c %s "$f") )); done
+    need=$(du -s -b -L "$@" | awk '{ n += $1 } END { print n }')
     mib=$(( need / 1048576 + 16 ))
     [ $mib -ge 64 ] || mib=64
     rm -f "$part" "$img.new"
     truncate -s ${mib}M "$part"
-    mformat -i "$part" -F -v HVCON ::
-    mcopy -i "$part" "${files[@]}" ::
+    mformat -i "$part" -F -H 2048 -v "$label" ::   # -H: the sectors before the partition
+    mcopy -s -i "$part" "$@" ::
     truncate -s $(( mib + 1 ))M "$img.new"
     echo 'start=2048, type=c, bootable' | sfdisk -q "$img.new"
     dd if="$part" of="$img.new" bs=1M seek=1 conv=notrunc,sparse status=none
     rm -f "$part"
     mv "$img.new" "$img"
-    log "$img: ${mib} MiB FAT32 partition holding hvcon.itb, boot.scr"
+    log "$img: ${mib} MiB FAT32 partition holding $(for f in "$@"; do basename "$f"; done | tr '\n' ' ')"
 }
 
 [ $# -ge 1 ] || usage
 case $1 in
     image) [ $# -eq 4 ] || usage; image "$2" "$3" "$4" ;;
     disk) [ $# -eq 2 ] || usage; disk "$2" ;;
+    fat) [ $# -ge 4 ] || usage; shift; fat "$@" ;;
     *) usage ;;
 esac
