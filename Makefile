@@ -45,7 +45,8 @@ CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common -fPIE
 ASFLAGS := -I. -D__ASSEMBLY__
 LDFLAGS := -pie --no-dynamic-linker -z norelro -z noexecstack --build-id=none -nostdlib -T linker.ld
 
-HV_SRCS := $(wildcard arch/*.c arch/*.S hypervisor/*.c drivers/*.c) $(PLAT_DIR)/$(CONFIG).c
+HV_SRCS := $(wildcard arch/*.c arch/*.S hypervisor/*.c drivers/*.c $(PLAT_DIR)/board.c) \
+	$(PLAT_DIR)/$(CONFIG).c
 HV_OBJS := $(patsubst %,$(CFG_BUILD)/obj/%.o,$(HV_SRCS)) $(CFG_BUILD)/obj/blobs.S.o
 DTBS := $(patsubst %,$(CFG_BUILD)/%.dtb,$(ZONE_DTS))
 BLOB_FILES := $(foreach b,$(BLOBS),$(word 2,$(subst =, ,$(b))))

@@ -1,6 +1,10 @@
 /* Freestanding C library subset. The compiler may emit calls to memcpy/memset itself. */
 #include "hypervisor/lib.h"
 
+#ifdef HOST_TEST
+uint64_t gmem_test_syncs;
+#endif
+
 #ifndef HOST_TEST
 void *memcpy(void *dst, const void *src, size_t n)
 {

@@ -40,6 +40,8 @@ void hv_primary_main(void)
 {
     /* First: the boot device tree may lie anywhere in RAM, and nothing may overwrite it yet. */
     bool seeded = seed_init(boot_fdt_pa, platform.ram_base, platform.ram_size);
+    if (platform.board_init)
+        platform.board_init();
     pl011_init(platform.uart_base, mux_uart_irq);
     if (platform.uart_clock)
         pl011_set_line(platform.uart_clock, CONSOLE_BAUD);

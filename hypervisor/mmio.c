@@ -1,5 +1,6 @@
 /* MMIO trap dispatch: the zone's virtual GIC, virtio-mmio console window(s). */
 #include "hypervisor/mmio.h"
+#include "arch/sysreg.h"
 #include "hypervisor/vgic_v2.h"
 #include "hypervisor/vgic_v3.h"
 #include "hypervisor/zone.h"
@@ -7,6 +8,24 @@
 static bool in_window(uint64_t ipa, uint64_t base, uint64_t size)
 {
     return base && ipa >= base && ipa - base < size;
+}
+
+#define SCTLR_M (1ULL << 0)
+#define SCTLR_C (1ULL << 2)
+
+/* The driver about to touch its rings runs with its MMU or data cache off (SCTLR_EL1 of the
+ * trapping vCPU): its ring and buffer accesses are non-cacheable, so ours get cache maintenance
+ * (guest_mem.h: gmem_sync). Said once each time it changes. Under the console lock. */
+static void note_guest_caching(struct zone *z)
+{
+    uint64_t sctlr = read_sysreg(sctlr_el1);
+    bool uncached = (sctlr & (SCTLR_M | SCTLR_C)) != (SCTLR_M | SCTLR_C);
+    if (uncached == z->mem.uncached)
+        return;
+    z->mem.uncached = uncached;
+    zone_log(z, uncached ? "console driver runs with MMU or data cache off: rings accessed with "
+                           "cache maintenance"
+                         : "console driver runs with caches on again");
 }
 
 static bool console_access(struct vcpu *v, struct zone *z, uint64_t off,
@@ -17,6 +36,7 @@ static bool console_access(struct vcpu *v, struct zone *z, uint64_t off,
         return false; /* virtio-mmio registers are at most 32 bits wide */
     spin_lock(&z->con_lock);
     z->con_vcpu = v->idx;
+    note_guest_caching(z);
     bool ok = a->write ? vmmio_write(&z->con.mmio, (uint32_t)off, a->width, v32)
                        : vmmio_read(&z->con.mmio, (uint32_t)off, a->width, &v32);
     spin_unlock(&z->con_lock);

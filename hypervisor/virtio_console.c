@@ -59,6 +59,7 @@ static uint32_t fill_chain(struct vcon *c, const struct vq_chain *ch)
         uint32_t n = 0;
         while (n < ch->seg[s].len && tail != head)
             ch->seg[s].hva[n++] = c->in_buf[tail++ % VCON_INBUF];
+        gmem_sync(c->mmio.mem, ch->seg[s].hva, n);
         written += n;
     }
     __atomic_store_n(&c->in_tail, tail, __ATOMIC_RELEASE);

@@ -62,6 +62,7 @@ enum vq_err vq_enable(struct virtq *vq, const struct guest_mem *m, uint16_t num_
     vq->desc = d;
     vq->avail = a;
     vq->used = u;
+    vq->mem = m;
     vq->last_avail = 0;
     vq->used_idx = 0;
     vq->ready = true;
@@ -70,6 +71,7 @@ enum vq_err vq_enable(struct virtq *vq, const struct guest_mem *m, uint16_t num_
 
 static uint16_t avail_idx_acquire(struct virtq *vq)
 {
+    gmem_sync(vq->mem, vq->avail, 4);
     uint16_t idx = vq->avail[1];
     /* Ring entries and descriptors the driver wrote before avail.idx must be seen after it. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -98,6 +100,7 @@ static enum vq_err check_desc(const struct vring_desc *d, const struct guest_mem
     uint8_t *p = gmem_translate(m, d->addr, d->len);
     if (!p)
         return VQ_ERR_BUF_RANGE;
+    gmem_sync(m, p, d->len); /* read by us (transmit), or written (receive: synced again after) */
     seg->hva = p;
     seg->len = d->len;
     return VQ_OK;
@@ -106,6 +109,7 @@ static enum vq_err check_desc(const struct vring_desc *d, const struct guest_mem
 static void copy_desc(struct virtq *vq, uint16_t i, struct vring_desc *out)
 {
     /* One snapshot per descriptor: another vCPU may rewrite it while we look. */
+    gmem_sync(vq->mem, &vq->desc[i], sizeof(vq->desc[i]));
     out->addr = vq->desc[i].addr;
     out->len = vq->desc[i].len;
     out->flags = vq->desc[i].flags;
@@ -122,7 +126,9 @@ enum vq_err vq_pop(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir,
     enum vq_err err = vq_has_avail(vq, &avail);
     if (err || !avail)
         return err;
-    uint16_t head = vq->avail[2 + (vq->last_avail & (vq->num - 1))];
+    volatile uint16_t *slot = &vq->avail[2 + (vq->last_avail & (vq->num - 1))];
+    gmem_sync(vq->mem, slot, sizeof(*slot));
+    uint16_t head = *slot;
     if (head >= vq->num)
         return VQ_ERR_HEAD_RANGE;
     vq->last_avail++;
@@ -154,10 +160,12 @@ void vq_push(struct virtq *vq, uint16_t head, uint32_t len)
         (volatile uint32_t *)(vq->used + 4 + 8 * (vq->used_idx & (vq->num - 1)));
     elem[0] = head;
     elem[1] = len;
+    gmem_sync(vq->mem, elem, 8);
     vq->used_idx++;
     /* The element (and the bytes written into the buffer) before the index that publishes it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     ((volatile uint16_t *)vq->used)[1] = vq->used_idx;
+    gmem_sync(vq->mem, vq->used, 4);
 }
 
 bool vq_want_interrupt(struct virtq *vq)
@@ -167,5 +175,6 @@ bool vq_want_interrupt(struct virtq *vq)
      * the driver may re-enable interrupts after we read the old flag and wait forever.
      */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    gmem_sync(vq->mem, vq->avail, 2);
     return !(vq->avail[0] & VRING_AVAIL_F_NO_INTERRUPT);
 }

@@ -70,6 +70,7 @@ struct virtq {
     volatile uint8_t *used;   /* flags, idx, ring[num] of {u32 id, u32 len} */
     uint16_t last_avail;
     uint16_t used_idx;
+    const struct guest_mem *mem; /* the zone's RAM, for gmem_sync around ring accesses */
 };
 
 /* Forget everything the driver programmed (device reset). */

@@ -256,6 +256,39 @@ static void test_pop_single(void **state)
     assert_int_equal(t->chain.nseg, 0);
 }
 
+/* Issue 7, item 6b: a guest with its caches off gets cache maintenance around every ring and
+ * buffer access (the avail index, slot and descriptor, the buffer, the used element and index,
+ * the flags); a guest with caches on gets none. */
+static void pop_push_count_syncs(struct vqt *t, bool uncached, uint64_t *syncs)
+{
+    t->ram->mem.uncached = uncached;
+    enable(t);
+    rf_desc(&t->q, 3, rf_buf_ipa(0x100), 100, 0, 0);
+    rf_avail_add(&t->q, 3);
+    uint64_t before = gmem_test_syncs;
+    pop_ok(t, VQ_DIR_READ);
+    vq_push(&t->vq, t->chain.head, 0);
+    (void)vq_want_interrupt(&t->vq);
+    *syncs = gmem_test_syncs - before;
+}
+
+static void test_uncached_guest_gets_cache_maintenance(void **state)
+{
+    struct vqt *t = *state;
+    uint64_t n;
+    pop_push_count_syncs(t, true, &n);
+    assert_int_equal(n, 7); /* avail idx, slot, descriptor, buffer, used elem, used idx, flags */
+    rf_expect_used(&t->q, 3, 0);
+}
+
+static void test_cached_guest_gets_none(void **state)
+{
+    struct vqt *t = *state;
+    uint64_t n;
+    pop_push_count_syncs(t, false, &n);
+    assert_int_equal(n, 0);
+}
+
 static void test_pop_multi_segment(void **state)
 {
     struct vqt *t = *state;
@@ -582,8 +615,8 @@ static void test_loop_long(void **state)
     enable_num(t, VQ_MAX_SIZE);
     /* a cycle through every one of the 256 descriptors */
     for (uint32_t i = 0; i < VQ_MAX_SIZE; i++)
-        rf_desc(&t->q, (uint16_t)i, rf_buf_ipa(0x10ULL * i), 16, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE,
-                (uint16_t)((i + 1) % VQ_MAX_SIZE));
+        rf_desc(&t->q, (uint16_t)i, rf_buf_ipa(0x10ULL * i), 16,
+                VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, (uint16_t)((i + 1) % VQ_MAX_SIZE));
     rf_avail_add(&t->q, 17);
     expect_pop_err(t, VQ_DIR_WRITE, VQ_ERR_LOOP, true, 17);
     /* the same table without the back edge is a valid 256-descriptor chain */
@@ -602,13 +635,13 @@ static void test_buffer_outside_ram(void **state)
         uint64_t addr;
         uint32_t len;
     } bad[] = {
-        {RF_IPA_BASE - 16, 16},             /* wholly below */
-        {RF_IPA_BASE - 1, 2},               /* straddles the start */
-        {RF_RAM_END - 10, 11},              /* straddles the end by one byte */
-        {RF_RAM_END, 1},                    /* just past */
-        {0, 64},                            /* IPA 0 */
-        {RF_IPA_BASE, 0xffffffffu},         /* bigger than RAM */
-        {0x140000000ULL, 4},                /* far above */
+        {RF_IPA_BASE - 16, 16},     /* wholly below */
+        {RF_IPA_BASE - 1, 2},       /* straddles the start */
+        {RF_RAM_END - 10, 11},      /* straddles the end by one byte */
+        {RF_RAM_END, 1},            /* just past */
+        {0, 64},                    /* IPA 0 */
+        {RF_IPA_BASE, 0xffffffffu}, /* bigger than RAM */
+        {0x140000000ULL, 4},        /* far above */
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         rf_desc(&t->q, 0, bad[i].addr, bad[i].len, 0, 0);
@@ -767,6 +800,8 @@ int main(void)
         T(test_enable_used_outside_ram),
         T(test_pop_empty),
         T(test_pop_single),
+        T(test_uncached_guest_gets_cache_maintenance),
+        T(test_cached_guest_gets_none),
         T(test_pop_multi_segment),
         T(test_pop_chain_of_full_table),
         T(test_pop_buffer_bounds),

@@ -25,6 +25,8 @@
  *   hostile cpuon race [N]  N CPU_ON calls back to back at the second vCPU, which counts each
  *                           start and turns itself off again: starts must equal successes,
  *                           per context id (the calls alternate between two)
+ *   hostile nocache [N]     N pattern bytes sent with the data cache off (non-cacheable ring
+ *                           and buffer accesses), then their crc32
  *   hostile reset-storm [off]  PSCI SYSTEM_RESET (or SYSTEM_OFF), to be raced against the
  *                           console's restart key by a test
  *   hostile bigchain [NDESC [SIZE]]
@@ -46,6 +48,7 @@
 #include "fdt.h"
 #include "gic.h"
 #include "mmio.h"
+#include "mmu.h"
 #include "pattern.h"
 #include "print.h"
 #include "util.h"
@@ -1019,6 +1022,29 @@ static void cmd_cpuon_race(const char *args)
             aff == AFFINITY_OFF ? "off" : "not off");
 }
 
+/* ---- rings accessed with the data cache off ---- */
+
+#define NOCACHE_DEFAULT 4096
+#define NOCACHE_MAX (1u << 20)
+
+static void cmd_nocache(const char *args)
+{
+    uint64_t n = NOCACHE_DEFAULT;
+    uint32_t crc;
+
+    if (*skip_spaces(args) && (parse_u64(args, &n) || n < 1 || n > NOCACHE_MAX)) {
+        kprintf("usage: hostile nocache [N] (1 to %u, default %u)\r\n", NOCACHE_MAX,
+                NOCACHE_DEFAULT);
+        return;
+    }
+    console_flush();
+    mmu_data_cache(0);
+    crc = pattern_emit(n);
+    console_flush();
+    mmu_data_cache(1);
+    kprintf("\r\nhostile nocache %lu: crc32=%08x\r\n", (unsigned long)n, crc);
+}
+
 static const char *match_word(const char *args, const char *word);
 
 static void cmd_reset_storm(const char *args)
@@ -1222,6 +1248,7 @@ static void usage(void)
           "       hostile timer [MS]          1 ms ticks, the handler rewriting only CVAL\r\n"
           "       hostile cpuon               failing PSCI CPU_ON calls\r\n"
           "       hostile cpuon race [N]      N CPU_ON calls racing the second vCPU's CPU_OFF\r\n"
+          "       hostile nocache [N]         N pattern bytes sent with the data cache off\r\n"
           "       hostile reset-storm [off]   PSCI SYSTEM_RESET (SYSTEM_OFF)\r\n"
           "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
           "                                   (default 16 x 1048576), then crc32 and ticks\r\n");
@@ -1278,6 +1305,10 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "cpuon"))) {
         cmd_cpuon(rest);
+        return;
+    }
+    if ((rest = match_word(args, "nocache"))) {
+        cmd_nocache(rest);
         return;
     }
     if ((rest = match_word(args, "reset-storm"))) {

@@ -144,3 +144,28 @@ void mmu_enable(void)
     write_sctlr_el1(sctlr);
     isb();
 }
+
+extern char __image_start[], __image_end[];
+
+/* Every line of the image (code, data, bss, stack, rings) cleaned and invalidated to the point
+ * of coherency, so that nothing cached shadows memory once accesses stop going through the
+ * cache, or resurfaces once they start again. */
+static void clean_image(void)
+{
+    uint64_t line = 4ull << ((read_ctr_el0() >> 16) & 0xf);
+    uint64_t p = (uint64_t)(uintptr_t)__image_start & ~(line - 1);
+
+    for (; p < (uint64_t)(uintptr_t)__image_end; p += line)
+        __asm__ volatile("dc civac, %0" : : "r"(p) : "memory");
+    dsb_sy();
+}
+
+void mmu_data_cache(int on)
+{
+    uint64_t sctlr = read_sctlr_el1();
+
+    clean_image();
+    write_sctlr_el1(on ? (sctlr | SCTLR_C) : (sctlr & ~SCTLR_C));
+    isb();
+    clean_image();
+}

@@ -16,5 +16,8 @@ void mmu_build_default(void);
 /* Overrides the attributes of [pa, pa+size) at 2 MiB granularity (before mmu_enable only). */
 int mmu_map(uint64_t pa, uint64_t size, enum mmu_attr attr);
 void mmu_enable(void);
+/* Data cache on or off (SCTLR_EL1.C), the MMU staying on: with it off, every data access is
+ * non-cacheable, as for a driver running before its MMU is on. */
+void mmu_data_cache(int on);
 
 #endif
