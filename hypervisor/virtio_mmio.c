@@ -185,6 +185,10 @@ static void set_addr(uint64_t *addr, bool high, uint32_t val)
 static void write_queue_ready(struct vmmio_dev *d, struct virtq *vq, uint32_t val)
 {
     if (!val) {
+        /* The driver has given the rings up: a chain taken from them must not complete into
+         * whatever queue it sets up next (whose size may not even hold the chain's head). */
+        if (vq->ready && d->ops->queue_stop)
+            d->ops->queue_stop(d, d->queue_sel);
         vq->ready = false;
         return;
     }

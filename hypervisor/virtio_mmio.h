@@ -34,6 +34,8 @@ struct vmmio_ops {
     bool (*config_write)(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t val);
     void (*queue_notify)(struct vmmio_dev *d, uint32_t q);
     void (*reset)(struct vmmio_dev *d);
+    /* The driver disabled queue q (QueueReady 1 -> 0): forget work in flight on it. Optional. */
+    void (*queue_stop)(struct vmmio_dev *d, uint32_t q);
     void (*driver_ok)(struct vmmio_dev *d);
     void (*set_irq)(struct vmmio_dev *d, bool level);
     /* One line describing a device fault; the caller rate-limits. */
