@@ -152,15 +152,17 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard tests/fuzz/*.h hyperviso
 fuzz-build: $(FUZZ_BINS)
 
 # Each target for FUZZ_TIME seconds from its committed corpus (read only); what it finds goes to
-# build/fuzz/found/<target>, and the inputs among those that add coverage are merged into
-# tests/fuzz/corpus/<target> (commit them). A crash leaves build/fuzz/crash-<target>-<hash>.
+# build/fuzz/found/<target>, and the inputs among those that reach new code are merged into
+# tests/fuzz/corpus/<target> (commit them). The merge counts edges, not hit counts
+# (-use_counters=0), which keeps a corpus to about a hundred files for the same code reached.
+# A crash leaves build/fuzz/crash-<target>-<hash>: replay it with build/fuzz/<target> <file>.
 fuzz: deps-check fuzz-build
 	@set -e; for t in $(FUZZ_NAMES); do \
 	    mkdir -p $(BUILD)/fuzz/found/$$t tests/fuzz/corpus/$$t; \
 	    echo "== $$t: $(FUZZ_TIME) s"; \
 	    $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/found/$$t tests/fuzz/corpus/$$t; \
-	    $(BUILD)/fuzz/$$t -merge=1 tests/fuzz/corpus/$$t $(BUILD)/fuzz/found/$$t 2>&1 | tail -n 1; \
+	    $(BUILD)/fuzz/$$t -merge=1 -use_counters=0 tests/fuzz/corpus/$$t $(BUILD)/fuzz/found/$$t 2>&1 | tail -n 1; \
 	done
 
 unit: deps-check unit-build

@@ -12,6 +12,7 @@
  *  - outside the tagged view no line queue or partial line holds anything;
  *  - only the focused zone in the plain view ever waits, it is woken once room returns (no lost
  *    wake-up), and a wake-up goes only to a zone that was waiting;
+ *  - a zone's write changes no other zone's state or history bytes;
  *  - the focused zone's output is lossless: its ring never overwrites an unsent byte, and a
  *    may_wait write takes exactly what fits; other writes take everything;
  *  - on the wire, every hypervisor line and every tag ("[..." not part of the erase sequence)
@@ -122,13 +123,39 @@ static size_t flood_bytes(struct fz *f, uint8_t *buf, size_t max)
     return n;
 }
 
+/* Another zone's state and history bytes, to show that a zone's write left them alone. */
+static struct conout_zone others_before[MAX_NZ];
+static uint8_t *others_hist[MAX_NZ];
+
+static void others_save(uint32_t id)
+{
+    for (uint32_t i = 0; i < nz; i++) {
+        if (i == id)
+            continue;
+        others_before[i] = zs[i];
+        memcpy(others_hist[i], zs[i].hist.buf, zs[i].hist.size);
+    }
+}
+
+static void others_check(uint32_t id)
+{
+    for (uint32_t i = 0; i < nz; i++) {
+        if (i == id)
+            continue;
+        FZ_CHECK(memcmp(&others_before[i], &zs[i], sizeof(zs[i])) == 0);
+        FZ_CHECK(memcmp(others_hist[i], zs[i].hist.buf, zs[i].hist.size) == 0);
+    }
+}
+
 static void zone_write(uint32_t id, const uint8_t *buf, size_t len, bool may_wait)
 {
     const struct conout_zone *z = &zs[id];
     bool lossless = !co.tagged && id == co.focus;
     uint32_t room = history_room(&z->hist);
     uint64_t out = z->bytes_out;
+    others_save(id);
     size_t n = conout_zone_write(&co, id, buf, len, may_wait);
+    others_check(id);
     sync_waiting();
     FZ_CHECK(n == (lossless && may_wait ? MIN(len, (size_t)room) : len));
     if (lossless && may_wait && n < len)
@@ -176,7 +203,7 @@ static void op_command(struct fz *f)
     producer_end();
 }
 
-/* The transmit interrupt (mux.c: mux_uart_irq): drain, then refill and kick if idle. */
+/* The transmit interrupt (mux.c: mux_uart_irq): drain, then always refill, and kick if idle. */
 static void op_pump(struct fz *f)
 {
     (void)f;
@@ -185,7 +212,13 @@ static void op_pump(struct fz *f)
     FZ_CHECK(wire_len - before <= CONOUT_PUMP_MAX);
     FZ_CHECK(co.tx_on == (txring_used(&co.ring) > 0));
     FZ_CHECK(co.ring.tail - tail == wire_len - before);
-    producer_end();
+    conout_refill(&co);
+    sync_waiting();
+    if (conout_tx_idle(&co)) {
+        before = wire_len;
+        conout_kick(&co);
+        FZ_CHECK(wire_len - before <= CONOUT_KICK_MAX);
+    }
 }
 
 static void op_fifo(struct fz *f)
@@ -244,6 +277,8 @@ static void rig(struct fz *f)
         uint32_t size = 1 + fz_u16(f) % 8192; /* a zone's ring: any non-zero size */
         free(hist[i]);
         hist[i] = fz_alloc(size);
+        free(others_hist[i]);
+        others_hist[i] = fz_alloc(size);
         conout_zone_init(&zs[i], names[i], hist[i], size);
         accepted[i] = 0;
         waiting_seen[i] = false;

@@ -170,6 +170,9 @@ CONOUT = {
     "flood_switch": rig(4, [100, 2000, 4096, 1], 4096, 0) + cflood(1, 4000, 0, False) +
     cflood(2, 3000, 50) + focus(2) + pumps(20) + focus(1) + TAGGED +
     cflood(3, 900, 7) + pumps(20),
+    # Regression: a refill cut at "x\n" that the kick sent whole must not strand the long line.
+    "cut_refill_stranded": rig(1, [4096], 16384, 0) + bytes([C_FIFO, 0]) + cwrite(0, b"ab\n") +
+    cwrite(0, b"x\n") + cflood(0, 1500, 0) + bytes([C_FIFO, 255]) + pumps(1),
     "hv_lines": rig(1, [128], 2048, 0) + bytes([C_FIFO, 0]) +
     b"".join(hv(b"x" * 150) for _ in range(20)) + bytes([C_FIFO, 255]) + pumps(40),
 }

@@ -1031,6 +1031,35 @@ static void test_hv_line_between_zone_lines(void **state)
     expect_out(&m, expect);
 }
 
+/* Found by tests/fuzz/fuzz_conout: a refill cut at an early line end ("x\n", the rest a line
+ * longer than the room) that the kick then sent whole left the transmitter off with the rest of
+ * the focused zone's output unsent, and nothing to send it until some other event (a key, a
+ * zone writing again). */
+static void test_cut_refill_sent_whole_not_stranded(void **state)
+{
+    (void)state;
+    rig(4096, 0);
+    size_t m = 0;
+    static char expect[2048];
+    uart_full();
+    zputs(0, "ab\n"); /* the transmitter is on, "ab\n" in the ring */
+    assert_true(F.irq);
+    zputs(0, "x\n");
+    char long_line[1500];
+    memset(long_line, 'e', sizeof(long_line));
+    assert_int_equal(zwrite(0, long_line, sizeof(long_line), true), sizeof(long_line));
+    /* Transmit interrupts only, no producer: they alone must bring every byte out. */
+    for (int i = 0; F.irq; i++) {
+        assert_true(i < 1000);
+        tick(SIZE_MAX);
+    }
+    size_t e = (size_t)snprintf(expect, sizeof(expect), "ab\nx\n");
+    memcpy(expect + e, long_line, sizeof(long_line));
+    expect[e + sizeof(long_line)] = 0;
+    expect_out(&m, expect);
+    assert_int_equal(history_pending(&zs[0].hist), 0);
+}
+
 static void test_tx_irq_tracks_ring(void **state)
 {
     (void)state;
@@ -1076,6 +1105,7 @@ int main(void)
         T(test_hv_dropped_note_waits_for_room),
         T(test_pump_bounded),
         T(test_tx_irq_tracks_ring),
+        T(test_cut_refill_sent_whole_not_stranded),
         T(test_bytes_written_while_on_not_stranded),
         T(test_hv_line_between_zone_lines),
     };
