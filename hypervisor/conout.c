@@ -57,8 +57,12 @@ static void hide_live(struct conout *co)
 {
     if (!co->live_shown)
         return;
-    put(co, erase_line, ERASE_LEN);
-    co->at_line_start = true;
+    /* Without room for the erase (a ring full of hypervisor lines) the partial line stays on the
+     * screen as it is, and what comes next starts on a line of its own (fresh_line). */
+    if (room(co) >= ERASE_LEN) {
+        put(co, erase_line, ERASE_LEN);
+        co->at_line_start = true;
+    }
     co->live_shown = false;
     co->live_len = 0;
     co->live_queued = false;

@@ -49,15 +49,36 @@ static bool bracket_ok(void)
     return wire_len >= 3 && wire_tail[0] == ESC && wire_tail[1] == '[' && wire_tail[2] == 'K';
 }
 
+/* The wire's last bytes, shown when a check on the wire fails. */
+#define WIRE_SHOW 512
+static uint8_t wire_last[WIRE_SHOW];
+
+static void show_wire(void)
+{
+    uint64_t from = wire_len > WIRE_SHOW ? wire_len - WIRE_SHOW : 0;
+    fprintf(stderr, "wire, last %u bytes: \"", (unsigned)(wire_len - from));
+    for (uint64_t i = from; i < wire_len; i++) {
+        uint8_t c = wire_last[i % WIRE_SHOW];
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
+            fputc(c, stderr);
+        else
+            fprintf(stderr, "\\x%02x", c);
+    }
+    fprintf(stderr, "\"\n");
+}
+
 static size_t u_fill(const uint8_t *buf, size_t len)
 {
     size_t n = len < fifo_cap ? len : fifo_cap;
     for (size_t i = 0; i < n; i++) {
-        if (buf[i] == '[')
+        if (buf[i] == '[' && !bracket_ok()) {
+            show_wire();
             FZ_CHECK(bracket_ok());
+        }
         wire_tail[0] = wire_tail[1];
         wire_tail[1] = wire_tail[2];
         wire_tail[2] = buf[i];
+        wire_last[wire_len % WIRE_SHOW] = buf[i];
         wire_len++;
     }
     return n;

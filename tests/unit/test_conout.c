@@ -1060,6 +1060,45 @@ static void test_cut_refill_sent_whole_not_stranded(void **state)
     assert_int_equal(history_pending(&zs[0].hist), 0);
 }
 
+/* Found by tests/fuzz/fuzz_conout: in the tagged view, a focus move whose erase of the live
+ * partial line found the ring full (hypervisor lines) dropped the erase but still took the
+ * cursor for being at the start of a line, so the next hypervisor line was glued to the end of
+ * the partial line. */
+static void test_live_line_erase_without_room(void **state)
+{
+    (void)state;
+    rig(4096, 0);
+    uart_full();
+    conout_set_tagged(&co, true);
+    produced();
+    /* Hypervisor lines until 20 bytes are left (each takes "[hv] " text "\r\n"). */
+    char text[128];
+    for (uint32_t r; (r = txring_room(&co.ring)) > 20;) {
+        size_t len = MIN((size_t)100, (size_t)r - 7 - 20);
+        memset(text, 'h', len);
+        text[len] = 0;
+        hv(text);
+    }
+    assert_int_equal(txring_room(&co.ring), 20);
+    zputs(0, "ab");
+    tick(0); /* the live line: "[alpha] ab" */
+    zputs(0, "cdefghi");
+    tick(0); /* grows to "[alpha] abcdefghi": 3 bytes left, too few for the erase */
+    assert_int_equal(txring_room(&co.ring), 3);
+    conout_focus(&co, 1);
+    hv("=== zone 1 ==="); /* no room: counted, said once there is */
+    drain();
+    const char *live = "[alpha] abcdefghi";
+    const uint8_t *at = find(F.out, F.len, live, strlen(live));
+    assert_non_null(at);
+    at += strlen(live);
+    assert_true(at + 2 <= F.out + F.len);
+    if (memcmp(at, "\r\n", 2) != 0 && memcmp(at, ERASE, strlen(ERASE)) != 0) {
+        show("after the live line", at, (size_t)(F.out + F.len - at));
+        fail_msg("the next line does not start on a line of its own");
+    }
+}
+
 static void test_tx_irq_tracks_ring(void **state)
 {
     (void)state;
@@ -1106,6 +1145,7 @@ int main(void)
         T(test_pump_bounded),
         T(test_tx_irq_tracks_ring),
         T(test_cut_refill_sent_whole_not_stranded),
+        T(test_live_line_erase_without_room),
         T(test_bytes_written_while_on_not_stranded),
         T(test_hv_line_between_zone_lines),
     };
