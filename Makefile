@@ -63,7 +63,7 @@ QEMU_ARGS := $(QEMU_MACHINE) -smp $(QEMU_SMP) \
 	-kernel $(CFG_BUILD)/hypervisor.bin
 
 .PHONY: all run run-uboot run-uboot-disk uboot-disk debug test unit systest bench soak deps \
-	deps-check qemu10 clean guests sdcard rpi-firmware FORCE
+	deps-check qemu10 clean guests sdcard rpi-firmware fuzz fuzz-build FORCE
 all: $(BUILD)/hypervisor.bin $(UBOOT_IMAGES)
 
 $(BUILD)/hypervisor.bin: $(CFG_BUILD)/hypervisor.bin
@@ -205,7 +205,7 @@ sdcard: $(SDCARD_KERNEL) $(RPI_FW)/versions
 UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \
 	hypervisor/history.c hypervisor/tagline.c hypervisor/escape.c hypervisor/ratelimit.c \
 	hypervisor/lib.c arch/esr.c hypervisor/conout.c hypervisor/txring.c hypervisor/tagq.c \
-	hypervisor/kbd.c hypervisor/lifecycle.c
+	hypervisor/kbd.c hypervisor/lifecycle.c hypervisor/psci_args.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 # The vGIC core and front-ends, only in the test that supplies a list-register back-end.
@@ -220,6 +220,37 @@ $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h hyperviso
 
 unit-build: $(UNIT_TESTS)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), one binary each, all built by this one rule with
+# Debian's clang-14. A target may add link flags as <name>_LDFLAGS (e.g. --wrap to observe a call).
+FUZZ_CC := clang-14
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -DHOST_TEST -I.
+FUZZ_SRCS := $(UNIT_SRCS)
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+FUZZ_TIME ?= 60
+fuzz_virtio_console_LDFLAGS := -Wl,--wrap=vq_push
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard tests/fuzz/*.h hypervisor/*.h arch/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $($*_LDFLAGS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_TIME seconds from its committed corpus (read only); what it finds goes to
+# build/fuzz/found/<target>, and the inputs among those that reach new code are merged into
+# tests/fuzz/corpus/<target> (commit them). The merge counts edges, not hit counts
+# (-use_counters=0), which keeps a corpus to about a hundred files for the same code reached.
+# A crash leaves build/fuzz/crash-<target>-<hash>: replay it with build/fuzz/<target> <file>.
+fuzz: deps-check fuzz-build
+	@set -e; for t in $(FUZZ_NAMES); do \
+	    mkdir -p $(BUILD)/fuzz/found/$$t tests/fuzz/corpus/$$t; \
+	    echo "== $$t: $(FUZZ_TIME) s"; \
+	    $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/found/$$t tests/fuzz/corpus/$$t; \
+	    $(BUILD)/fuzz/$$t -merge=1 -use_counters=0 tests/fuzz/corpus/$$t $(BUILD)/fuzz/found/$$t 2>&1 | tail -n 1; \
+	done
+
 unit: deps-check unit-build
 	$(PYTEST) -v tests/unit
 
@@ -228,8 +259,8 @@ systest: deps-check all
 
 # One pytest run, one summary line: cmocka binaries are collected by tests/unit/test_cmocka.py.
 test: deps-check
-	$(MAKE) all unit-build
-	$(PYTEST) -v tests/unit tests/system
+	$(MAKE) all unit-build fuzz-build
+	$(PYTEST) -v tests/unit tests/fuzz tests/system
 
 bench: deps-check
 	/usr/bin/python3 scripts/bench.py
@@ -241,7 +272,7 @@ soak: deps-check
 
 DEPS_PKGS := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm u-boot-qemu \
 	u-boot-tools device-tree-compiler python3-pytest python3-pexpect libcmocka-dev cpio \
-	gdb-multiarch xz-utils mtools fdisk
+	gdb-multiarch xz-utils mtools fdisk clang-14 libclang-rt-14-dev
 
 # A QEMU with the raspi4b machine (9.0 and later) for PLATFORM=rpi4. When the host's lacks it
 # (Debian 12 has 7.2), deps fetches Debian bookworm-backports' qemu-system-arm (10.0) into

@@ -375,8 +375,13 @@ static void refill_focus(struct conout *co)
         uint32_t take = cut_at_line(p, n, room);
         put(co, p, take);
         history_consume(&z->hist, take);
-        if (take < MIN(n, room))
-            break; /* cut at a line end: the rest waits for the next refill */
+        /* Cut at a line end: the rest waits for the next refill, which the transmit interrupt
+         * does. That interrupt comes only if the transmitter stays on, so only while the ring
+         * holds more than a kick sends: a short cut piece the kick sent whole would leave the
+         * transmitter off and the rest stranded. Then go on (at least half the mark is free,
+         * so the next round takes something). */
+        if (take < MIN(n, room) && txring_used(&co->ring) > CONOUT_KICK_MAX)
+            break;
     }
     if (z->waiting && focus_has_room(co, z)) {
         z->waiting = false;

@@ -1,33 +1,15 @@
 /* Guest PSCI: CPU power inside a zone and whole-zone off/reset; other zones never notice. */
 #include "hypervisor/psci.h"
 #include "arch/psci_call.h"
+#include "hypervisor/psci_args.h"
 #include "hypervisor/zone.h"
-
-static bool supported(uint32_t fid)
-{
-    switch (fid) {
-    case PSCI_VERSION:
-    case PSCI_CPU_OFF:
-    case PSCI_CPU_ON:
-    case PSCI_CPU_ON_32:
-    case PSCI_AFFINITY_INFO:
-    case PSCI_AFFINITY_INFO_32:
-    case PSCI_MIGRATE_INFO_TYPE:
-    case PSCI_SYSTEM_OFF:
-    case PSCI_SYSTEM_RESET:
-    case PSCI_FEATURES:
-        return true;
-    default:
-        return false;
-    }
-}
 
 static int64_t affinity_info(struct zone *z, uint64_t mpidr, uint64_t level)
 {
     if (level != 0)
         return PSCI_INVALID_PARAMETERS;
     for (uint32_t i = 0; i < z->nvcpus; i++) {
-        if ((z->vcpu[i].vmpidr & 0xff00ffffffULL) != (mpidr & 0xff00ffffffULL))
+        if (!psci_mpidr_match(z->vcpu[i].vmpidr, mpidr))
             continue;
         switch (z->vcpu[i].power) {
         case VCPU_ON:
@@ -44,22 +26,15 @@ static int64_t affinity_info(struct zone *z, uint64_t mpidr, uint64_t level)
 void psci_handle(struct vcpu *v, struct trap_frame *f)
 {
     struct zone *z = v->zone;
-    uint32_t fid = (uint32_t)f->x[0];
+    struct psci_args a = psci_args_decode(f->x[0], f->x[1], f->x[2], f->x[3]);
+    uint64_t a1 = a.a1, a2 = a.a2, a3 = a.a3;
     int64_t ret = PSCI_NOT_SUPPORTED;
-    /* SMC32/HVC32 calling convention (function id bit 30 clear): the arguments are the low 32
-     * bits of x1-x3, whatever the upper halves hold (SMCCC 1.1, 2.6). */
-    uint64_t a1 = f->x[1], a2 = f->x[2], a3 = f->x[3];
-    if (!(fid & (1u << 30))) {
-        a1 = (uint32_t)a1;
-        a2 = (uint32_t)a2;
-        a3 = (uint32_t)a3;
-    }
-    switch (fid) {
+    switch (a.fid) {
     case PSCI_VERSION:
         ret = 0x10001; /* 1.1 */
         break;
     case PSCI_FEATURES:
-        ret = supported((uint32_t)a1) ? 0 : PSCI_NOT_SUPPORTED;
+        ret = psci_fid_supported((uint32_t)a1) ? 0 : PSCI_NOT_SUPPORTED;
         break;
     case PSCI_CPU_ON:
     case PSCI_CPU_ON_32:

@@ -232,6 +232,13 @@ static void dev_reset(struct vmmio_dev *d)
     to_vcon(d)->tx_active = false;
 }
 
+static void queue_stop(struct vmmio_dev *d, uint32_t q)
+{
+    /* Like a reset, for the one queue: the half-sent chain goes with the rings it came from. */
+    if (q == Q_TX)
+        to_vcon(d)->tx_active = false;
+}
+
 static void driver_ok(struct vmmio_dev *d)
 {
     struct vcon *c = to_vcon(d);
@@ -263,6 +270,7 @@ static const struct vmmio_ops vcon_ops = {
     .config_write = config_write,
     .queue_notify = queue_notify,
     .reset = dev_reset,
+    .queue_stop = queue_stop,
     .driver_ok = driver_ok,
     .set_irq = set_irq,
     .fault = fault,

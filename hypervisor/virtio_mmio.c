@@ -1,38 +1,6 @@
 /* virtio-mmio version 2 register model (virtio 1.2 section 4.2.2). */
 #include "hypervisor/virtio_mmio.h"
 
-enum {
-    REG_MAGIC = 0x000,
-    REG_VERSION = 0x004,
-    REG_DEVICE_ID = 0x008,
-    REG_VENDOR_ID = 0x00c,
-    REG_DEVICE_FEATURES = 0x010,
-    REG_DEVICE_FEATURES_SEL = 0x014,
-    REG_DRIVER_FEATURES = 0x020,
-    REG_DRIVER_FEATURES_SEL = 0x024,
-    REG_QUEUE_SEL = 0x030,
-    REG_QUEUE_NUM_MAX = 0x034,
-    REG_QUEUE_NUM = 0x038,
-    REG_QUEUE_READY = 0x044,
-    REG_QUEUE_NOTIFY = 0x050,
-    REG_INTERRUPT_STATUS = 0x060,
-    REG_INTERRUPT_ACK = 0x064,
-    REG_STATUS = 0x070,
-    REG_QUEUE_DESC_LOW = 0x080,
-    REG_QUEUE_DESC_HIGH = 0x084,
-    REG_QUEUE_DRIVER_LOW = 0x090,
-    REG_QUEUE_DRIVER_HIGH = 0x094,
-    REG_QUEUE_DEVICE_LOW = 0x0a0,
-    REG_QUEUE_DEVICE_HIGH = 0x0a4,
-    REG_SHM_SEL = 0x0ac,
-    REG_SHM_LEN_LOW = 0x0b0,
-    REG_SHM_LEN_HIGH = 0x0b4,
-    REG_SHM_BASE_LOW = 0x0b8,
-    REG_SHM_BASE_HIGH = 0x0bc,
-    REG_QUEUE_RESET = 0x0c0,
-    REG_CONFIG_GENERATION = 0x0fc,
-};
-
 static void update_irq(struct vmmio_dev *d)
 {
     /* Level semantics: the line is high exactly while some status bit is set. */
@@ -90,37 +58,37 @@ static uint32_t read_queue_reg(struct vmmio_dev *d, uint32_t off)
     struct virtq *vq = cur_vq(d);
     if (!vq)
         return 0; /* QueueNumMax 0: no such queue */
-    if (off == REG_QUEUE_NUM_MAX)
+    if (off == VMMIO_QUEUE_NUM_MAX)
         return d->queue_num_max;
-    return vq->ready; /* REG_QUEUE_READY */
+    return vq->ready; /* VMMIO_QUEUE_READY */
 }
 
 static uint32_t read_reg(struct vmmio_dev *d, uint32_t off)
 {
     switch (off) {
-    case REG_MAGIC:
+    case VMMIO_MAGIC:
         return VIRTIO_MMIO_MAGIC;
-    case REG_VERSION:
+    case VMMIO_VERSION:
         return 2;
-    case REG_DEVICE_ID:
+    case VMMIO_DEVICE_ID:
         return d->device_id;
-    case REG_VENDOR_ID:
+    case VMMIO_VENDOR_ID:
         return VIRTIO_MMIO_VENDOR;
-    case REG_DEVICE_FEATURES:
+    case VMMIO_DEVICE_FEATURES:
         return d->dev_features_sel == 0   ? (uint32_t)d->device_features
                : d->dev_features_sel == 1 ? (uint32_t)(d->device_features >> 32)
                                           : 0;
-    case REG_QUEUE_NUM_MAX:
-    case REG_QUEUE_READY:
+    case VMMIO_QUEUE_NUM_MAX:
+    case VMMIO_QUEUE_READY:
         return read_queue_reg(d, off);
-    case REG_INTERRUPT_STATUS:
+    case VMMIO_INTERRUPT_STATUS:
         return d->int_status;
-    case REG_STATUS:
+    case VMMIO_STATUS:
         return d->status;
-    case REG_SHM_LEN_LOW:
-    case REG_SHM_LEN_HIGH:
+    case VMMIO_SHM_LEN_LOW:
+    case VMMIO_SHM_LEN_HIGH:
         return 0xffffffff; /* no shared memory regions */
-    case REG_CONFIG_GENERATION:
+    case VMMIO_CONFIG_GENERATION:
         return d->config_generation;
     default:
         return 0; /* write-only and reserved registers read as zero */
@@ -185,6 +153,10 @@ static void set_addr(uint64_t *addr, bool high, uint32_t val)
 static void write_queue_ready(struct vmmio_dev *d, struct virtq *vq, uint32_t val)
 {
     if (!val) {
+        /* The driver has given the rings up: a chain taken from them must not complete into
+         * whatever queue it sets up next (whose size may not even hold the chain's head). */
+        if (vq->ready && d->ops->queue_stop)
+            d->ops->queue_stop(d, d->queue_sel);
         vq->ready = false;
         return;
     }
@@ -200,28 +172,28 @@ static void write_queue_reg(struct vmmio_dev *d, uint32_t off, uint32_t val)
     struct virtq *vq = cur_vq(d);
     if (!vq)
         return;
-    if (off == REG_QUEUE_READY) {
+    if (off == VMMIO_QUEUE_READY) {
         write_queue_ready(d, vq, val);
         return;
     }
     if (vq->ready)
         return; /* the spec forbids changing a live queue; ignore rather than corrupt it */
     switch (off) {
-    case REG_QUEUE_NUM:
+    case VMMIO_QUEUE_NUM:
         /* Saturate: an oversized value must still fail the QueueNumMax check. */
         vq->num = val > 0xffff ? 0xffff : (uint16_t)val;
         break;
-    case REG_QUEUE_DESC_LOW:
-    case REG_QUEUE_DESC_HIGH:
-        set_addr(&vq->desc_ipa, off == REG_QUEUE_DESC_HIGH, val);
+    case VMMIO_QUEUE_DESC_LOW:
+    case VMMIO_QUEUE_DESC_HIGH:
+        set_addr(&vq->desc_ipa, off == VMMIO_QUEUE_DESC_HIGH, val);
         break;
-    case REG_QUEUE_DRIVER_LOW:
-    case REG_QUEUE_DRIVER_HIGH:
-        set_addr(&vq->avail_ipa, off == REG_QUEUE_DRIVER_HIGH, val);
+    case VMMIO_QUEUE_DRIVER_LOW:
+    case VMMIO_QUEUE_DRIVER_HIGH:
+        set_addr(&vq->avail_ipa, off == VMMIO_QUEUE_DRIVER_HIGH, val);
         break;
-    case REG_QUEUE_DEVICE_LOW:
-    case REG_QUEUE_DEVICE_HIGH:
-        set_addr(&vq->used_ipa, off == REG_QUEUE_DEVICE_HIGH, val);
+    case VMMIO_QUEUE_DEVICE_LOW:
+    case VMMIO_QUEUE_DEVICE_HIGH:
+        set_addr(&vq->used_ipa, off == VMMIO_QUEUE_DEVICE_HIGH, val);
         break;
     }
 }
@@ -229,40 +201,40 @@ static void write_queue_reg(struct vmmio_dev *d, uint32_t off, uint32_t val)
 static void write_reg(struct vmmio_dev *d, uint32_t off, uint32_t val)
 {
     switch (off) {
-    case REG_DEVICE_FEATURES_SEL:
+    case VMMIO_DEVICE_FEATURES_SEL:
         d->dev_features_sel = val;
         break;
-    case REG_DRIVER_FEATURES:
+    case VMMIO_DRIVER_FEATURES:
         write_features(d, val);
         break;
-    case REG_DRIVER_FEATURES_SEL:
+    case VMMIO_DRIVER_FEATURES_SEL:
         d->drv_features_sel = val;
         break;
-    case REG_QUEUE_SEL:
+    case VMMIO_QUEUE_SEL:
         d->queue_sel = val;
         break;
-    case REG_QUEUE_NOTIFY:
+    case VMMIO_QUEUE_NOTIFY:
         if (val < d->nqueues && d->vq[val].ready && vmmio_live(d))
             d->ops->queue_notify(d, val);
         break;
-    case REG_INTERRUPT_ACK:
+    case VMMIO_INTERRUPT_ACK:
         d->int_status &= ~val;
         update_irq(d);
         break;
-    case REG_STATUS:
+    case VMMIO_STATUS:
         write_status(d, val);
         break;
-    case REG_SHM_SEL:
+    case VMMIO_SHM_SEL:
         d->shm_sel = val;
         break;
-    case REG_QUEUE_NUM:
-    case REG_QUEUE_READY:
-    case REG_QUEUE_DESC_LOW:
-    case REG_QUEUE_DESC_HIGH:
-    case REG_QUEUE_DRIVER_LOW:
-    case REG_QUEUE_DRIVER_HIGH:
-    case REG_QUEUE_DEVICE_LOW:
-    case REG_QUEUE_DEVICE_HIGH:
+    case VMMIO_QUEUE_NUM:
+    case VMMIO_QUEUE_READY:
+    case VMMIO_QUEUE_DESC_LOW:
+    case VMMIO_QUEUE_DESC_HIGH:
+    case VMMIO_QUEUE_DRIVER_LOW:
+    case VMMIO_QUEUE_DRIVER_HIGH:
+    case VMMIO_QUEUE_DEVICE_LOW:
+    case VMMIO_QUEUE_DEVICE_HIGH:
         write_queue_reg(d, off, val);
         break;
     default:

@@ -14,6 +14,39 @@
 #define VIRTIO_MMIO_CONFIG 0x100
 #define VIRTIO_MAX_QUEUES 2
 
+/* Register offsets in the window (virtio 1.2 section 4.2.2). */
+enum vmmio_reg {
+    VMMIO_MAGIC = 0x000,
+    VMMIO_VERSION = 0x004,
+    VMMIO_DEVICE_ID = 0x008,
+    VMMIO_VENDOR_ID = 0x00c,
+    VMMIO_DEVICE_FEATURES = 0x010,
+    VMMIO_DEVICE_FEATURES_SEL = 0x014,
+    VMMIO_DRIVER_FEATURES = 0x020,
+    VMMIO_DRIVER_FEATURES_SEL = 0x024,
+    VMMIO_QUEUE_SEL = 0x030,
+    VMMIO_QUEUE_NUM_MAX = 0x034,
+    VMMIO_QUEUE_NUM = 0x038,
+    VMMIO_QUEUE_READY = 0x044,
+    VMMIO_QUEUE_NOTIFY = 0x050,
+    VMMIO_INTERRUPT_STATUS = 0x060,
+    VMMIO_INTERRUPT_ACK = 0x064,
+    VMMIO_STATUS = 0x070,
+    VMMIO_QUEUE_DESC_LOW = 0x080,
+    VMMIO_QUEUE_DESC_HIGH = 0x084,
+    VMMIO_QUEUE_DRIVER_LOW = 0x090,
+    VMMIO_QUEUE_DRIVER_HIGH = 0x094,
+    VMMIO_QUEUE_DEVICE_LOW = 0x0a0,
+    VMMIO_QUEUE_DEVICE_HIGH = 0x0a4,
+    VMMIO_SHM_SEL = 0x0ac,
+    VMMIO_SHM_LEN_LOW = 0x0b0,
+    VMMIO_SHM_LEN_HIGH = 0x0b4,
+    VMMIO_SHM_BASE_LOW = 0x0b8,
+    VMMIO_SHM_BASE_HIGH = 0x0bc,
+    VMMIO_QUEUE_RESET = 0x0c0,
+    VMMIO_CONFIG_GENERATION = 0x0fc,
+};
+
 #define VIRTIO_STATUS_ACK 1
 #define VIRTIO_STATUS_DRIVER 2
 #define VIRTIO_STATUS_DRIVER_OK 4
@@ -34,6 +67,8 @@ struct vmmio_ops {
     bool (*config_write)(struct vmmio_dev *d, uint32_t off, uint32_t width, uint32_t val);
     void (*queue_notify)(struct vmmio_dev *d, uint32_t q);
     void (*reset)(struct vmmio_dev *d);
+    /* The driver disabled queue q (QueueReady 1 -> 0): forget work in flight on it. Optional. */
+    void (*queue_stop)(struct vmmio_dev *d, uint32_t q);
     void (*driver_ok)(struct vmmio_dev *d);
     void (*set_irq)(struct vmmio_dev *d, bool level);
     /* One line describing a device fault; the caller rate-limits. */

@@ -1038,6 +1038,74 @@ static void test_hv_line_between_zone_lines(void **state)
     expect_out(&m, expect);
 }
 
+/* Found by tests/fuzz/fuzz_conout: a refill cut at an early line end ("x\n", the rest a line
+ * longer than the room) that the kick then sent whole left the transmitter off with the rest of
+ * the focused zone's output unsent, and nothing to send it until some other event (a key, a
+ * zone writing again). */
+static void test_cut_refill_sent_whole_not_stranded(void **state)
+{
+    (void)state;
+    rig(4096, 0);
+    size_t m = 0;
+    static char expect[2048];
+    uart_full();
+    zputs(0, "ab\n"); /* the transmitter is on, "ab\n" in the ring */
+    assert_true(F.irq);
+    zputs(0, "x\n");
+    char long_line[1500];
+    memset(long_line, 'e', sizeof(long_line));
+    assert_int_equal(zwrite(0, long_line, sizeof(long_line), true), sizeof(long_line));
+    /* Transmit interrupts only, no producer: they alone must bring every byte out. */
+    for (int i = 0; F.irq; i++) {
+        assert_true(i < 1000);
+        tick(SIZE_MAX);
+    }
+    size_t e = (size_t)snprintf(expect, sizeof(expect), "ab\nx\n");
+    memcpy(expect + e, long_line, sizeof(long_line));
+    expect[e + sizeof(long_line)] = 0;
+    expect_out(&m, expect);
+    assert_int_equal(history_pending(&zs[0].hist), 0);
+}
+
+/* Found by tests/fuzz/fuzz_conout: in the tagged view, a focus move whose erase of the live
+ * partial line found the ring full (hypervisor lines) dropped the erase but still took the
+ * cursor for being at the start of a line, so the next hypervisor line was glued to the end of
+ * the partial line. */
+static void test_live_line_erase_without_room(void **state)
+{
+    (void)state;
+    rig(4096, 0);
+    uart_full();
+    conout_set_tagged(&co, true);
+    produced();
+    /* Hypervisor lines until 20 bytes are left (each takes "[hv] " text "\r\n"). */
+    char text[128];
+    for (uint32_t r; (r = txring_room(&co.ring)) > 20;) {
+        size_t len = MIN((size_t)100, (size_t)r - 7 - 20);
+        memset(text, 'h', len);
+        text[len] = 0;
+        hv(text);
+    }
+    assert_int_equal(txring_room(&co.ring), 20);
+    zputs(0, "ab");
+    tick(0); /* the live line: "[alpha] ab" */
+    zputs(0, "cdefghi");
+    tick(0); /* grows to "[alpha] abcdefghi": 3 bytes left, too few for the erase */
+    assert_int_equal(txring_room(&co.ring), 3);
+    conout_focus(&co, 1);
+    hv("=== zone 1 ==="); /* no room: counted, said once there is */
+    drain();
+    const char *live = "[alpha] abcdefghi";
+    const uint8_t *at = find(F.out, F.len, live, strlen(live));
+    assert_non_null(at);
+    at += strlen(live);
+    assert_true(at + 2 <= F.out + F.len);
+    if (memcmp(at, "\r\n", 2) != 0 && memcmp(at, ERASE, strlen(ERASE)) != 0) {
+        show("after the live line", at, (size_t)(F.out + F.len - at));
+        fail_msg("the next line does not start on a line of its own");
+    }
+}
+
 static void test_tx_irq_tracks_ring(void **state)
 {
     (void)state;
@@ -1262,6 +1330,8 @@ int main(void)
         T(test_hv_dropped_note_waits_for_room),
         T(test_pump_bounded),
         T(test_tx_irq_tracks_ring),
+        T(test_cut_refill_sent_whole_not_stranded),
+        T(test_live_line_erase_without_room),
         T(test_bytes_written_while_on_not_stranded),
         T(test_hv_line_between_zone_lines),
         T(test_tagged_drops_counted_in_bytes),

@@ -1020,6 +1020,39 @@ static void test_tx_reset_forgets_half_sent_chain(void **state)
     assert_int_equal(t->h.faults, 0);
 }
 
+/* Found by tests/fuzz/fuzz_virtio_console: a chain half sent when the driver disables its queue
+ * (QueueReady=0) belongs to rings the driver has given up. It must not go on into the queue the
+ * driver sets up next, whose size may not even hold its head index. */
+static void test_tx_queue_disable_forgets_half_sent_chain(void **state)
+{
+    struct ct *t = *state;
+    drv_up_bq(t);
+    uint32_t lens[2] = {20000, 20000};
+    fill_pattern(rf_hva(t->ram, TXBUF(0)), 40000, 6);
+    chain_put(t, 6, 2, lens, TXBUF(0));
+    tx_notify(t);
+    size_t sent = t->h.out_len;
+    assert_true(sent > 0 && sent < 40000);
+    assert_int_equal(t->h.tx_later_calls, 1);
+
+    rf_wr(D(t), RF_REG_QUEUE_SEL, Q_TX);
+    rf_wr(D(t), RF_REG_QUEUE_READY, 0);
+    assert_int_equal(rf_rd(D(t), RF_REG_QUEUE_READY), 0);
+    rf_ring_init(&t->tx, t->ram, 2, RF_Q1_OFF); /* a smaller queue: head 6 is out of its range */
+    rf_queue_setup(D(t), Q_TX, &t->tx);
+    vcon_tx_resume(t->c); /* the resume that was already on its way */
+    assert_int_equal(t->h.out_len, sent);
+    assert_int_equal(rf_used_idx(&t->tx), 0);
+
+    tx_put(t, 1, TXBUF(0x20000), "fresh");
+    tx_notify(t);
+    assert_int_equal(t->h.out_len, sent + 5);
+    assert_memory_equal(t->h.out + sent, "fresh", 5);
+    assert_int_equal(rf_used_idx(&t->tx), 1);
+    rf_expect_used(&t->tx, 1, 0);
+    assert_int_equal(t->h.faults, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1056,6 +1089,7 @@ int main(void)
         T(test_tx_host_full_stops_then_resumes_exactly),
         T(test_tx_many_tiny_chains_bounded_per_exit),
         T(test_tx_reset_forgets_half_sent_chain),
+        T(test_tx_queue_disable_forgets_half_sent_chain),
     };
     return cmocka_run_group_tests_name("virtio_console", tests, NULL, NULL);
 }
