@@ -230,10 +230,13 @@ FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 FUZZ_TIME ?= 60
 fuzz_virtio_console_LDFLAGS := -Wl,--wrap=vq_push
+# The vGIC target brings its own list-register back-end, as test_vgic does.
+$(BUILD)/fuzz/fuzz_vgic: FUZZ_EXTRA := $(VGIC_SRCS)
+$(BUILD)/fuzz/fuzz_vgic: $(VGIC_SRCS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard tests/fuzz/*.h hypervisor/*.h arch/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $($*_LDFLAGS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_EXTRA) $($*_LDFLAGS)
 
 fuzz-build: $(FUZZ_BINS)
 
