@@ -13,19 +13,28 @@ static bool in_window(uint64_t ipa, uint64_t base, uint64_t size)
 #define SCTLR_M (1ULL << 0)
 #define SCTLR_C (1ULL << 2)
 
-/* The driver about to touch its rings runs with its MMU or data cache off (SCTLR_EL1 of the
- * trapping vCPU): its ring and buffer accesses are non-cacheable, so ours get cache maintenance
- * (guest_mem.h: gmem_sync). Said once each time it changes. Under the console lock. */
-static void note_guest_caching(struct zone *z)
+/* A write that hands rings to the device or tells it to look at them. */
+static bool ring_use(uint64_t off, const struct mmio_access *a)
+{
+    return a->write && (off == VMMIO_QUEUE_READY || off == VMMIO_QUEUE_NOTIFY);
+}
+
+/* The driver runs with its MMU or data cache off (SCTLR_EL1 of the trapping vCPU): its ring and
+ * buffer accesses are non-cacheable, so ours get cache maintenance (guest_mem.h: gmem_sync). Said
+ * when it uses rings so (probing registers before the MMU is on, as the test guest does, is
+ * not worth a line), and said again when it no longer does. Under the console lock. */
+static void note_guest_caching(struct zone *z, uint64_t off, const struct mmio_access *a)
 {
     uint64_t sctlr = read_sysreg(sctlr_el1);
-    bool uncached = (sctlr & (SCTLR_M | SCTLR_C)) != (SCTLR_M | SCTLR_C);
-    if (uncached == z->mem.uncached)
-        return;
-    z->mem.uncached = uncached;
-    zone_log(z, uncached ? "console driver runs with MMU or data cache off: rings accessed with "
-                           "cache maintenance"
-                         : "console driver runs with caches on again");
+    z->mem.uncached = (sctlr & (SCTLR_M | SCTLR_C)) != (SCTLR_M | SCTLR_C);
+    if (z->mem.uncached && !z->uncached_said && ring_use(off, a)) {
+        z->uncached_said = true;
+        zone_log(z, "console driver uses its rings with MMU or data cache off: accessed with "
+                    "cache maintenance");
+    } else if (!z->mem.uncached && z->uncached_said) {
+        z->uncached_said = false;
+        zone_log(z, "console driver runs with caches on again");
+    }
 }
 
 static bool console_access(struct vcpu *v, struct zone *z, uint64_t off,
@@ -36,7 +45,7 @@ static bool console_access(struct vcpu *v, struct zone *z, uint64_t off,
         return false; /* virtio-mmio registers are at most 32 bits wide */
     spin_lock(&z->con_lock);
     z->con_vcpu = v->idx;
-    note_guest_caching(z);
+    note_guest_caching(z, off, a);
     bool ok = a->write ? vmmio_write(&z->con.mmio, (uint32_t)off, a->width, v32)
                        : vmmio_read(&z->con.mmio, (uint32_t)off, a->width, &v32);
     spin_unlock(&z->con_lock);

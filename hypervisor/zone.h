@@ -37,6 +37,7 @@ struct zone {
     struct vgic vgic;
     spinlock_t con_lock; /* virtio console and emulated PL011 state */
     uint32_t con_vcpu;   /* the vCPU that last wrote to the console window */
+    bool uncached_said;  /* "driver runs with caches off" said, not yet taken back (mmio.c) */
     struct vcon con;
     struct vpl011 vuart;
     struct mux_zone mux;

@@ -48,7 +48,7 @@ def test_boot(hv):
     hv_part = lines[:lines.index(banner)]
     assert hv_part, "no [hv] boot lines before the banner"
     assert all(l.startswith(b"[hv] ") for l in hv_part), hv_part
-    assert re.search(rb"\[hv\] hypervisor on qemu-virt \(baremetal\): 2 CPUs, 2 zones, "
+    assert re.search(rb"\[hv\] hypervisor on (qemu-virt|rpi4) \(baremetal\): 2 CPUs, 2 zones, "
                      rb"running at EL2", boot)
     assert re.search(rb"\[hv\] zone 0: zone0, .*\r\n", boot)
     assert re.search(rb"\[hv\] zone 1: zone1, .*\r\n", boot)

@@ -202,8 +202,8 @@ def test_rings_with_the_data_cache_off(trio):
     m = NOCACHE_RE.search(out)
     assert m and int(m.group(1)) == n, out[-300:]
     assert int(m.group(2), 16) == zlib.crc32(pattern(n)), m.group(0)
-    off = out.find(b"[hv] zone 0 (zone0): console driver runs with MMU or data cache off: rings "
-                   b"accessed with cache maintenance\r\n")
+    off = out.find(b"[hv] zone 0 (zone0): console driver uses its rings with MMU or data cache "
+                   b"off: accessed with cache maintenance\r\n")
     on = out.find(b"[hv] zone 0 (zone0): console driver runs with caches on again\r\n")
     assert 0 <= off < on < m.start(), out[-300:]
     body = out[off:on].split(b"\r\n", 1)[1]
