@@ -205,12 +205,49 @@ PSCI = {
     "affinity": u64(0xC4000004) + u64(0x100000002) + u64(0x0) + u64(0xFF000000),
 }
 
+# ---- fuzz_vcon_ports: port count, one config byte per port, then op byte % 6 ----
+P_MSG, P_RAW, P_DELIVER, P_DELIVER_ALL, P_HOST, P_RESET = range(6)
+EV_DEVICE_READY, EV_PORT_READY, EV_RESIZE, EV_PORT_OPEN = 0, 3, 5, 6
+
+
+def ports(*cfg):  # cfg byte: 1 console, 2 named (name index in bits 4-5), 4 host side open
+    return bytes([len(cfg) - 1]) + bytes(cfg)
+
+
+def pmsg(port, event, value):  # port < 0xf0 and even: an 8-byte message for that port id
+    return bytes([P_MSG, port, event, value])
+
+
+def praw(data):
+    return bytes([P_RAW, len(data)]) + data
+
+
+LINUX3 = ports(0x05, 0x02, 0x16)
+PORTS = {
+    "linux": LINUX3 + pmsg(0, EV_DEVICE_READY, 1) + bytes([P_DELIVER_ALL, 2]) +
+    pmsg(0, EV_PORT_OPEN, 1) + bytes([P_HOST, 2 | 1]) + bytes([P_DELIVER, 0]) +
+    pmsg(2, EV_PORT_OPEN, 1) + pmsg(2, EV_PORT_OPEN, 0),
+    "no_buffers": LINUX3 + pmsg(0, EV_DEVICE_READY, 1) + pmsg(0, EV_PORT_READY, 1) +
+    bytes([P_DELIVER, 2]) + bytes([P_HOST, 2 | 1, P_HOST, 2, P_HOST, 2 | 1]) +
+    bytes([P_DELIVER, 1, P_DELIVER, 0]) + bytes([P_DELIVER_ALL, 0]),
+    "hostile": LINUX3 + pmsg(4, EV_PORT_READY, 1) + praw(b"\x00\x00\x00") +
+    praw(bytes(8)) + praw(b"\xff\xff\xff\xff\x00\x00\x01\x00") + pmsg(0, EV_DEVICE_READY, 1) +
+    pmsg(0, EV_RESIZE, 0) + pmsg(0, 9, 1) + pmsg(0, EV_PORT_READY, 1) + bytes([P_DELIVER, 2]) +
+    pmsg(0, EV_PORT_READY, 1) + pmsg(0, EV_PORT_OPEN, 1) + pmsg(0, EV_PORT_OPEN, 1) +
+    pmsg(4, EV_PORT_OPEN, 1) + pmsg(0, EV_PORT_OPEN, 2) + bytes([P_RESET]) +
+    pmsg(0, EV_DEVICE_READY, 0) + pmsg(0, EV_PORT_OPEN, 1),
+    "worst": ports(*([0x07 | 0x10] * 16)) + pmsg(0, EV_DEVICE_READY, 1) + bytes([P_DELIVER, 2]) +
+    bytes([P_DELIVER_ALL, 2]) + bytes([P_HOST, 0, P_HOST, 1, P_HOST, 30, P_HOST, 31]) +
+    bytes([P_RESET, P_HOST, 0]) + pmsg(0, EV_DEVICE_READY, 1) + bytes([P_DELIVER_ALL, 1]),
+}
+
 ALL = {
     "fuzz_virtio_console": VIRTIO,
     "fuzz_mux_parts": MUX_PARTS,
     "fuzz_conout": CONOUT,
     "fuzz_esr": ESR,
     "fuzz_psci": PSCI,
+    "fuzz_vcon_ports": PORTS,
 }
 
 
