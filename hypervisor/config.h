@@ -60,7 +60,8 @@ struct platform_config {
     uint32_t ncpus;
     uint64_t mpidr[8];
     enum cpu_boot cpu_boot;
-    void (*board_init)(void); /* optional: pins and clocks the console needs, before the UART */
+    void (*board_init)(void);     /* optional: pins and clocks the console needs, before the UART */
+    void (*power_off)(void);      /* optional: power the machine off without PSCI firmware */
     uint64_t cpu_release_addr[8]; /* CPU_BOOT_SPIN_TABLE: where each CPU waits for its entry */
     /* Where every zone finds its virtual GIC: the distributor and (GICv3) redistributors are
      * trapped, never mapped; a GICv2 zone's CPU interface is the physical GICV frame, mapped. */

@@ -2,6 +2,7 @@
 #include "hypervisor/log.h"
 #include "arch/psci_call.h"
 #include "arch/sysreg.h"
+#include "hypervisor/config.h"
 #include "hypervisor/mux.h"
 
 void hv_log(const char *fmt, ...)
@@ -29,7 +30,11 @@ void hv_panic(const char *fmt, ...)
 
 void hv_system_off(void)
 {
-    psci_fw_system_off();
+    /* A board without PSCI firmware has its own way (the Raspberry Pi: the watchdog). */
+    if (platform.power_off)
+        platform.power_off();
+    else
+        psci_fw_system_off();
     for (;;)
         wfi();
 }

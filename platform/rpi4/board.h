@@ -46,14 +46,15 @@
  * the firmware or QEMU) stay below 64 MiB; three slots end at 832 MiB. */
 #define ZONE_PA(n) (0x04000000ULL + (n)*0x10000000ULL)
 
-/* board.c: UART0 on GPIO14/15, whatever the firmware did. */
+/* board.c: UART0 on GPIO14/15, whatever the firmware did; power off by the watchdog. */
 void rpi4_board_init(void);
+void rpi4_power_off(void);
 
 #define BOARD_PLATFORM_FIELDS                                                                      \
     .ram_base = BOARD_RAM_BASE, .ram_size = BOARD_RAM_SIZE, .mmio_base = BOARD_MMIO_BASE,          \
     .mmio_size = BOARD_MMIO_SIZE, .uart_base = BOARD_UART_BASE, .uart_intid = BOARD_UART_INTID,    \
     .uart_clock = BOARD_UART_CLOCK, .gic = BOARD_GIC, .mpidr = BOARD_MPIDRS,                       \
     .cpu_boot = CPU_BOOT_SPIN_TABLE, .cpu_release_addr = BOARD_RELEASE_ADDRS,                      \
-    .board_init = rpi4_board_init, ZONE_VIEW_FIELDS
+    .board_init = rpi4_board_init, .power_off = rpi4_power_off, ZONE_VIEW_FIELDS
 
 #endif

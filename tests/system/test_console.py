@@ -17,9 +17,10 @@ import pytest
 from hvsys import (ESC, FLOOD_TIMEOUT, HISTORY_RING, TAGLINE_MAX, ZONES,
                    banner_re, crc_line, flood_output, greeting, pattern, prompt)
 
-# Tests marked every_target also run on QEMU virt with GICv2 and on the Raspberry Pi 4 (QEMU
+# Every test here runs on QEMU virt with GICv3 and with GICv2, and on the Raspberry Pi 4 (QEMU
 # raspi4b): conftest.py, target.
 TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4")
+pytestmark = pytest.mark.every_target
 
 GREETING = {z: greeting(z) for z in ZONES}
 
@@ -39,7 +40,6 @@ def hv_lines_only(data):
 
 
 # 1 -------------------------------------------------------------------------------------------
-@pytest.mark.every_target
 def test_boot(hv):
     boot = hv.since(0, hv.boot_end)
     lines = boot.split(b"\r\n")
@@ -66,7 +66,6 @@ def test_boot(hv):
 
 
 # 2 -------------------------------------------------------------------------------------------
-@pytest.mark.every_target
 def test_switching(hv):
     hv.focus(1)
     assert hv.cmd("zone1", "one") == b"zone1: one\r\n"
@@ -86,7 +85,6 @@ def test_switching(hv):
 
 
 # 3 -------------------------------------------------------------------------------------------
-@pytest.mark.every_target
 def test_echo_isolation(hv):
     t1, t0 = token(), token()
     hv.focus(1)
@@ -129,7 +127,6 @@ def check_flood(con, zone, n):
     assert con.since(start, con.pos) == flood_output(n) + prompt(zone)
 
 
-@pytest.mark.every_target
 def test_flood_crc(hv):
     check_flood(hv, "zone0", 200000)
 
@@ -399,7 +396,6 @@ def is_subsequence(part, whole):
     return all(any(p == w for w in it) for p in part)
 
 
-@pytest.mark.every_target
 def test_tagged_view_two_floods(hv):
     """Two zones flood at once in the tagged view: each zone's lines come out whole, tagged, in
     order; a zone that outruns the UART loses its oldest queued lines, and the view says how many,
@@ -479,7 +475,6 @@ def test_tagged_view_long_lines_cut(hv):
 
 
 # 7 -------------------------------------------------------------------------------------------
-@pytest.mark.every_target
 def test_paste_64k(hv):
     rnd = random.Random(1234)
     blob = base64.b64encode(bytes(rnd.getrandbits(8) for _ in range(49 * 1024)))
@@ -505,7 +500,6 @@ def test_paste_64k(hv):
     assert rows["zone0"]["dropped"] == 0
 
 
-@pytest.mark.every_target
 def test_typeahead_during_flood_is_held(hv):
     """A line typed while the guest is busy printing is held and delivered afterwards."""
     t = token().encode()
@@ -557,7 +551,6 @@ def test_emerg_write(hv):
 
 
 # 9 -------------------------------------------------------------------------------------------
-@pytest.mark.every_target
 def test_list(hv):
     rows = hv.list_zones()
     assert sorted(rows) == ZONES
@@ -627,7 +620,6 @@ def test_quit(hv):
 
 
 # extra ---------------------------------------------------------------------------------------
-@pytest.mark.every_target
 def test_restart_zone(hv):
     t = token()
     hv.focus(1)
