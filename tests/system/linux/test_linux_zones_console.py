@@ -17,12 +17,12 @@ import pytest
 from hvlinux import (CONSOLE_COLS, CONSOLE_ROWS, CPR_QUERY, ESC, HISTORY_RING, banner_re,
                      crlf_to_lf, prompt_re)
 
-# Tests marked every_target also run on QEMU virt with GICv2 and on the Raspberry Pi 4 (QEMU
+# Every test here runs on QEMU virt with GICv3 and with GICv2, and on the Raspberry Pi 4 (QEMU
 # raspi4b): conftest.py, target.
 TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4")
+pytestmark = pytest.mark.every_target
 
 
-@pytest.mark.every_target
 def test_shells_on_hvc0(machine):
     """Both Linux zones reach a busybox shell on /dev/hvc0; the test guest answers too."""
     # boot() saw each zone's "/init" line naming hvc0; now ask the shells themselves.
@@ -37,7 +37,6 @@ def test_shells_on_hvc0(machine):
     machine.focus(0)
 
 
-@pytest.mark.every_target
 def test_commands_and_isolation(machine):
     """Output of a command arrives intact in the right zone, and only there."""
     m = machine
@@ -89,7 +88,6 @@ def _interrupts(m, zone):
     return ncpu, counts, text
 
 
-@pytest.mark.every_target
 def test_interrupts_and_cpus(machine):
     """linux0's virtual timer ticks on both CPUs and its virtio console interrupt counts."""
     m = machine
@@ -114,7 +112,6 @@ def test_interrupts_and_cpus(machine):
             text, text2)
 
 
-@pytest.mark.every_target
 def test_console_size(machine):
     """`stty size` on hvc0 reports the virtio console size from the config space."""
     expected = "%d %d" % (CONSOLE_ROWS, CONSOLE_COLS)
@@ -124,7 +121,6 @@ def test_console_size(machine):
     machine.focus(0)
 
 
-@pytest.mark.every_target
 def test_paste_64k(machine):
     """A 64 KiB paste into `cat > file` arrives byte for byte (md5), echo included."""
     m = machine
