@@ -14,16 +14,18 @@ from hvsys import ROOT, Console, target_build
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "every_target: run on every target in the module's TARGETS")
+    config.addinivalue_line("markers", "first_target: run on the module's first target only")
 
 
 def pytest_generate_tests(metafunc):
     """A test module that sets TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4") runs its tests
     marked every_target on each (the target fixture, session-scoped so that each image is built
     and shared once): QEMU virt with GICv3 and with GICv2, and the Raspberry Pi 4 on QEMU's
-    raspi4b. Its other tests run on the first target only, to keep `make test` short."""
+    raspi4b. Its other tests, and those marked first_target, run on the first target only."""
     targets = getattr(metafunc.module, "TARGETS", None)
     if targets and "target" in metafunc.fixturenames:
-        if not metafunc.definition.get_closest_marker("every_target"):
+        one = metafunc.definition.get_closest_marker("first_target")
+        if one or not metafunc.definition.get_closest_marker("every_target"):
             targets = targets[:1]
         metafunc.parametrize("target", targets, ids=list(targets), scope="session")
 

@@ -508,6 +508,9 @@ def test_typeahead_during_flood_is_held(hv):
     hv.expect_exact(t + b"\r\n" + b"zone0: " + t + b"\r\n" + prompt("zone0"))
 
 
+# Its timing (a flood of about a second against the 2 s a zone may leave its input full) holds
+# on virt, not on raspi4b under load, where the zone is rightly declared deaf first.
+@pytest.mark.first_target
 def test_typeahead_beyond_held_buffer_is_not_lost(hv):
     """More typed ahead than the hypervisor holds (4 KiB, plus the guest's 16 x 256-byte receive
     buffers) while the guest is busy: the hypervisor must stop reading the UART (throttle) and
