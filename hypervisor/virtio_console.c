@@ -56,9 +56,12 @@ static uint32_t fill_chain(struct vcon *c, const struct vq_chain *ch)
     uint32_t tail = c->in_tail;
     uint32_t written = 0;
     for (uint16_t s = 0; s < ch->nseg && tail != head; s++) {
-        uint32_t n = 0;
-        while (n < ch->seg[s].len && tail != head)
-            ch->seg[s].hva[n++] = c->in_buf[tail++ % VCON_INBUF];
+        /* Only the bytes written are synced, before and after: a guest's buffer may be huge, and
+         * an exit's work must not grow with it. */
+        uint32_t n = MIN(ch->seg[s].len, head - tail);
+        gmem_sync(c->mmio.mem, ch->seg[s].hva, n);
+        for (uint32_t i = 0; i < n; i++)
+            ch->seg[s].hva[i] = c->in_buf[tail++ % VCON_INBUF];
         gmem_sync(c->mmio.mem, ch->seg[s].hva, n);
         written += n;
     }
@@ -109,7 +112,8 @@ static bool tx_send(struct vcon *c, uint32_t *budget)
         const struct vq_seg *s = &ch->seg[c->tx_seg];
         uint32_t n = MIN(s->len - c->tx_off, *budget);
         if (n == 0 && s->len != c->tx_off)
-            return true; /* budget spent, the host is not full */
+            return true;                               /* budget spent, the host is not full */
+        gmem_sync(c->mmio.mem, s->hva + c->tx_off, n); /* this exit's bytes only, not the chain */
         size_t took = n ? c->host->output(c->ctx, s->hva + c->tx_off, n, true) : 0;
         c->tx_off += (uint32_t)took;
         *budget -= (uint32_t)took;

@@ -100,7 +100,6 @@ static enum vq_err check_desc(const struct vring_desc *d, const struct guest_mem
     uint8_t *p = gmem_translate(m, d->addr, d->len);
     if (!p)
         return VQ_ERR_BUF_RANGE;
-    gmem_sync(m, p, d->len); /* read by us (transmit), or written (receive: synced again after) */
     seg->hva = p;
     seg->len = d->len;
     return VQ_OK;

@@ -257,7 +257,7 @@ static void test_pop_single(void **state)
 }
 
 /* Issue 7, item 6b: a guest with its caches off gets cache maintenance around every ring and
- * buffer access (the avail index, slot and descriptor, the buffer, the used element and index,
+ * buffer access (the avail index, slot and descriptor, the used element and index,
  * the flags); a guest with caches on gets none. */
 static void pop_push_count_syncs(struct vqt *t, bool uncached, uint64_t *syncs)
 {
@@ -277,7 +277,9 @@ static void test_uncached_guest_gets_cache_maintenance(void **state)
     struct vqt *t = *state;
     uint64_t n;
     pop_push_count_syncs(t, true, &n);
-    assert_int_equal(n, 7); /* avail idx, slot, descriptor, buffer, used elem, used idx, flags */
+    /* avail idx, slot, descriptor, used elem, used idx, flags; the buffer's bytes are synced by
+     * the console as it reads or writes them (a budget's worth per exit, not the whole buffer) */
+    assert_int_equal(n, 6);
     rf_expect_used(&t->q, 3, 0);
 }
 
