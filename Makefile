@@ -205,7 +205,8 @@ sdcard: $(SDCARD_KERNEL) $(RPI_FW)/versions
 UNIT_SRCS := hypervisor/virtqueue.c hypervisor/virtio_mmio.c hypervisor/virtio_console.c \
 	hypervisor/history.c hypervisor/tagline.c hypervisor/escape.c hypervisor/ratelimit.c \
 	hypervisor/lib.c arch/esr.c hypervisor/conout.c hypervisor/txring.c hypervisor/tagq.c \
-	hypervisor/kbd.c hypervisor/lifecycle.c hypervisor/psci_args.c hypervisor/vcon_ports.c
+	hypervisor/kbd.c hypervisor/lifecycle.c hypervisor/psci_args.c hypervisor/vcon_ports.c \
+	hypervisor/virtio_multiport.c hypervisor/port_link.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 # The vGIC core and front-ends, only in the test that supplies a list-register back-end.

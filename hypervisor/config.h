@@ -20,6 +20,23 @@ struct blob {
     }
 #define DECLARE_BLOB(name) extern const uint8_t blob_##name[], blob_##name##_end[]
 
+/* A port of a zone's multiport console device (hypervisor/virtio_multiport.h): its backend. */
+enum port_kind {
+    PORT_LINK = 1, /* wired to a port of another zone (hypervisor/port_link.h) */
+    PORT_LOG,      /* an EL2 RAM ring, shown by the console's g command */
+};
+
+struct link;
+
+struct port_cfg {
+    const char *name; /* /dev/virtio-ports/<name> in a Linux guest: [A-Za-z0-9._-], 1-32 bytes */
+    enum port_kind kind;
+    struct link *link; /* PORT_LINK: the link and which end of it (0 or 1) this port is */
+    uint32_t end;
+    uint8_t *log; /* PORT_LOG: the ring */
+    uint32_t log_size;
+};
+
 struct zone_config {
     const char *name;
     uint32_t ncpus;
@@ -36,7 +53,13 @@ struct zone_config {
     uint64_t vpl011_ipa;   /* emulated PL011, 0 = none */
     uint32_t vpl011_intid;
     uint16_t cols, rows; /* CONSOLE_F_SIZE */
-    uint8_t *history;    /* background output ring */
+    /* A second virtio-mmio window: the multiport device with the zone's data ports (0 = none).
+     * The console stays alone on its own device (virtio_ipa). */
+    uint64_t ports_ipa;
+    uint32_t ports_intid;
+    const struct port_cfg *ports;
+    uint32_t nports;
+    uint8_t *history; /* background output ring */
     uint32_t history_size;
 };
 

@@ -104,3 +104,12 @@ void history_forget(struct history *h)
 {
     h->sent = h->written;
 }
+
+uint32_t history_copy_tail(const struct history *h, uint8_t *out, uint32_t max)
+{
+    uint64_t held = h->written - oldest_held(h);
+    uint32_t n = (uint32_t)MIN(held, (uint64_t)max);
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = h->buf[(h->written - n + i) % h->size];
+    return n;
+}

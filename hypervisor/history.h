@@ -31,6 +31,9 @@ uint64_t history_resync(struct history *h);
 /* Contiguous unsent bytes (0 when none); then mark n of them sent. */
 uint32_t history_peek(const struct history *h, const uint8_t **p);
 void history_consume(struct history *h, uint32_t n);
+/* Copy the newest min(max, held) bytes, oldest first, without marking anything sent; returns
+ * the count (a log's view: it shows what it holds each time). */
+uint32_t history_copy_tail(const struct history *h, uint8_t *out, uint32_t max);
 /* Mark everything sent (nothing to show). */
 void history_forget(struct history *h);
 

@@ -30,6 +30,7 @@ void irq_handle(void)
              * interrupts get in between). */
             gic_eoi(iar);
             zone_console_work(current_vcpu());
+            zone_ports_work(current_vcpu());
             return;
         } else if (id == GIC_MAINT_PPI) {
             /* Underflow (the list registers drained while more interrupts were pending) or

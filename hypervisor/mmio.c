@@ -54,6 +54,25 @@ static bool console_access(struct vcpu *v, struct zone *z, uint64_t off,
     return ok;
 }
 
+static bool ports_access(struct vcpu *v, struct zone *z, uint64_t off, const struct mmio_access *a,
+                         uint64_t *val)
+{
+    uint32_t v32 = (uint32_t)*val;
+    if (a->width == 8)
+        return false;
+    spin_lock(&z->ports_lock);
+    z->ports_vcpu = v->idx;
+    /* The same view of the guest's caching as the console's (said there, not here). */
+    uint64_t sctlr = read_sysreg(sctlr_el1);
+    z->mem.uncached = (sctlr & (SCTLR_M | SCTLR_C)) != (SCTLR_M | SCTLR_C);
+    bool ok = a->write ? vmmio_write(&z->ports.mmio, (uint32_t)off, a->width, v32)
+                       : vmmio_read(&z->ports.mmio, (uint32_t)off, a->width, &v32);
+    spin_unlock(&z->ports_lock);
+    if (!a->write)
+        *val = v32;
+    return ok;
+}
+
 static bool uart_access(struct zone *z, uint64_t off, const struct mmio_access *a, uint64_t *val)
 {
     uint32_t v32 = (uint32_t)*val;
@@ -72,6 +91,8 @@ bool mmio_emulate(struct vcpu *v, const struct mmio_access *a, uint64_t *val)
     uint64_t ipa = a->ipa;
     if (in_window(ipa, c->virtio_ipa, VIRTIO_MMIO_WINDOW))
         return console_access(v, z, ipa - c->virtio_ipa, a, val);
+    if (c->nports && in_window(ipa, c->ports_ipa, VIRTIO_MMIO_WINDOW))
+        return ports_access(v, z, ipa - c->ports_ipa, a, val);
     if (in_window(ipa, c->vpl011_ipa, VPL011_SIZE))
         return uart_access(z, ipa - c->vpl011_ipa, a, val);
     if (platform.gic.version == 2)

@@ -17,7 +17,7 @@
 #include "hypervisor/log.h"
 #include "hypervisor/zone.h"
 
-enum pending_action { ACT_NONE, ACT_RESTART, ACT_POWEROFF };
+enum pending_action { ACT_NONE, ACT_RESTART, ACT_POWEROFF, ACT_SHOW_LOGS };
 
 static struct {
     spinlock_t lock;    /* the producer side of conout, the keyboard, the commands */
@@ -226,6 +226,11 @@ static void list_zones(void)
         hv_printf_locked("%c %2u %-16s %-10s %10lu %10lu %10lu", i == mux.co.focus ? '*' : ' ', i,
                          z->cfg->name, zone_state_str(z), mux.out[i].bytes_out, z->mux.bytes_in,
                          mux_dropped(z));
+        for (uint32_t p = 0; p < z->cfg->nports; p++) {
+            char line[160];
+            zone_port_describe(z, p, line, sizeof(line));
+            hv_line_locked(line);
+        }
     }
 }
 
@@ -236,7 +241,8 @@ static void help(void)
     hv_printf_locked("console keys: press %s (or send a BREAK), then", key);
     hv_printf_locked("  0-9   focus that zone (replays what it printed meanwhile)");
     hv_printf_locked("  n     focus the next zone");
-    hv_printf_locked("  l     list zones: state, bytes out/in, bytes dropped");
+    hv_printf_locked("  l     list zones: state, bytes out/in, bytes dropped; their ports");
+    hv_printf_locked("  g     show the focused zone's log ports");
     hv_printf_locked("  t     tagged view on/off: every zone's lines, prefixed [name]");
     hv_printf_locked("  r     restart the focused zone");
     hv_printf_locked("  q     power off the machine");
@@ -277,6 +283,8 @@ static enum pending_action command(uint8_t c)
     case '?':
         help();
         return ACT_NONE;
+    case 'g':
+        return ACT_SHOW_LOGS;
     case 'r':
         hv_printf_locked("restarting zone %u (%s)", mux.co.focus, focused()->cfg->name);
         return ACT_RESTART;
@@ -370,6 +378,76 @@ static enum pending_action rx_locked(uint32_t *kick)
     return act;
 }
 
+/* ---- log ports ---- */
+
+#define LOG_SHOW_MAX 4096 /* the newest bytes of a log port shown by g */
+#define LOG_LINE_MAX 120
+
+static spinlock_t show_lock; /* show_buf */
+static uint8_t show_buf[LOG_SHOW_MAX];
+
+/* One shown line of log text: control characters as '.', so nothing in a log can drive the
+ * terminal. */
+static void show_log_line(const uint8_t *b, uint32_t n)
+{
+    char line[LOG_LINE_MAX + 8];
+    uint32_t k = 0;
+    line[k++] = ' ';
+    line[k++] = ' ';
+    for (uint32_t i = 0; i < n; i++)
+        line[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+    line[k] = 0;
+    mux_hv_line(line);
+}
+
+static void show_log_text(const uint8_t *b, uint32_t n)
+{
+    uint32_t start = 0;
+    for (uint32_t i = 0; i <= n; i++) {
+        bool end = i == n || b[i] == '\n';
+        if (!end && i - start < LOG_LINE_MAX)
+            continue;
+        uint32_t len = i - start;
+        if (len && b[start + len - 1] == '\r')
+            len--;
+        if (i < n || len)
+            show_log_line(b + start, len);
+        start = i < n && b[i] == '\n' ? i + 1 : i;
+    }
+}
+
+/* The log ports of a zone, newest LOG_SHOW_MAX bytes each, as hypervisor lines. Outside the
+ * multiplexer lock: the port lock nests outside it, and the copy is taken under the port lock
+ * so the text is shown without holding anything that a zone needs. */
+static void show_logs(struct zone *z)
+{
+    char line[160];
+    bool any = false;
+    for (uint32_t p = 0; p < z->cfg->nports; p++) {
+        if (z->cfg->ports[p].kind != PORT_LOG)
+            continue;
+        any = true;
+        spin_lock(&show_lock);
+        spin_lock(&z->ports_lock);
+        const struct history *h = &z->ports.port[p].log;
+        uint64_t written = h->written;
+        uint32_t n = history_copy_tail(h, show_buf, LOG_SHOW_MAX);
+        spin_unlock(&z->ports_lock);
+        hv_snprintf(line, sizeof(line), "--- %s:%s log: last %u of %lu bytes written ---",
+                    z->cfg->name, z->cfg->ports[p].name, n, written);
+        mux_hv_line(line);
+        show_log_text(show_buf, n);
+        spin_unlock(&show_lock);
+        hv_snprintf(line, sizeof(line), "--- end of %s:%s ---", z->cfg->name,
+                    z->cfg->ports[p].name);
+        mux_hv_line(line);
+    }
+    if (!any) {
+        hv_snprintf(line, sizeof(line), "%s has no log port", z->cfg->name);
+        mux_hv_line(line);
+    }
+}
+
 static void after_unlock(enum pending_action act, uint32_t kick, struct zone *target)
 {
     /* Outside the mux lock: the device lock nests outside it (device -> mux). */
@@ -378,6 +456,8 @@ static void after_unlock(enum pending_action act, uint32_t kick, struct zone *ta
             zone_console_kick(&zones[i]);
     if (act == ACT_RESTART)
         zone_restart(target);
+    else if (act == ACT_SHOW_LOGS)
+        show_logs(target);
     else if (act == ACT_POWEROFF)
         hv_system_off();
 }

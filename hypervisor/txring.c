@@ -24,13 +24,20 @@ bool txring_put(struct txring *r, const void *buf, size_t len)
 {
     if (len > txring_room(r))
         return false;
+    txring_write(r, buf, len);
+    return true;
+}
+
+size_t txring_write(struct txring *r, const void *buf, size_t len)
+{
+    len = MIN(len, (size_t)txring_room(r));
     uint32_t pos = (uint32_t)(r->head % r->size);
     uint32_t first = (uint32_t)MIN((uint64_t)len, (uint64_t)(r->size - pos));
     memcpy(r->buf + pos, buf, first);
     memcpy(r->buf, (const uint8_t *)buf + first, len - first);
     /* The bytes are in before the consumer can see them. */
     __atomic_store_n(&r->head, r->head + len, __ATOMIC_RELEASE);
-    return true;
+    return len;
 }
 
 uint32_t txring_peek(const struct txring *r, const uint8_t **p)

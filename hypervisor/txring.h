@@ -21,6 +21,8 @@ uint32_t txring_used(const struct txring *r);
 uint32_t txring_room(const struct txring *r);
 /* Append all of buf, or nothing when it does not fit. */
 bool txring_put(struct txring *r, const void *buf, size_t len);
+/* Append as much of buf as fits; returns how much. */
+size_t txring_write(struct txring *r, const void *buf, size_t len);
 /* Contiguous bytes at the front (0 when empty); then drop n of them. */
 uint32_t txring_peek(const struct txring *r, const uint8_t **p);
 void txring_consume(struct txring *r, uint32_t n);

@@ -294,7 +294,8 @@ void vcon_init(struct vcon *c, const struct guest_mem *mem, uint16_t cols, uint1
     c->mmio.device_id = VIRTIO_ID_CONSOLE;
     c->mmio.device_features =
         BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_CONSOLE_F_SIZE) | BIT(VIRTIO_CONSOLE_F_EMERG_WRITE);
-    c->mmio.nqueues = 2;
+    c->mmio.vq = c->vq;
+    c->mmio.nqueues = ARRAY_SIZE(c->vq);
     c->mmio.queue_num_max = VQ_MAX_SIZE;
     vmmio_init(&c->mmio);
 }

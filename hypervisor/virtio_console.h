@@ -37,6 +37,7 @@ struct vcon_host {
 
 struct vcon {
     struct vmmio_dev mmio;
+    struct virtq vq[2]; /* receive, transmit */
     const struct vcon_host *host;
     void *ctx;
     uint16_t cols, rows;

@@ -9,7 +9,7 @@ static void update_irq(struct vmmio_dev *d)
 
 static void reset(struct vmmio_dev *d)
 {
-    for (uint32_t q = 0; q < VIRTIO_MAX_QUEUES; q++)
+    for (uint32_t q = 0; q < d->nqueues; q++)
         vq_reset(&d->vq[q]);
     d->status = 0;
     d->dev_features_sel = 0;

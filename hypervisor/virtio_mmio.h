@@ -12,7 +12,6 @@
 #define VIRTIO_MMIO_MAGIC 0x74726976  /* "virt" */
 #define VIRTIO_MMIO_VENDOR 0x4c4d4548 /* "HEML": our vendor id, any value is legal */
 #define VIRTIO_MMIO_CONFIG 0x100
-#define VIRTIO_MAX_QUEUES 2
 
 /* Register offsets in the window (virtio 1.2 section 4.2.2). */
 enum vmmio_reg {
@@ -82,6 +81,7 @@ struct vmmio_dev {
     const struct guest_mem *mem;
     uint32_t device_id;
     uint64_t device_features;
+    struct virtq *vq; /* nqueues of them, the device model's storage */
     uint32_t nqueues;
     uint16_t queue_num_max;
     /* Register state. */
@@ -93,7 +93,6 @@ struct vmmio_dev {
     uint32_t int_status;
     uint32_t config_generation;
     uint32_t shm_sel;
-    struct virtq vq[VIRTIO_MAX_QUEUES];
 };
 
 void vmmio_init(struct vmmio_dev *d);

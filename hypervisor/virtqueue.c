@@ -115,6 +115,33 @@ static void copy_desc(struct virtq *vq, uint16_t i, struct vring_desc *out)
     out->next = vq->desc[i].next;
 }
 
+enum vq_err vq_walk(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir, uint16_t head,
+                    struct vq_chain *chain)
+{
+    chain->head = head;
+    chain->nseg = 0;
+    chain->total = 0;
+    if (head >= vq->num)
+        return VQ_ERR_HEAD_RANGE;
+    uint16_t i = head;
+    for (;;) {
+        struct vring_desc d;
+        if (chain->nseg >= vq->num)
+            return VQ_ERR_LOOP; /* more descriptors than the table holds: a cycle */
+        copy_desc(vq, i, &d);
+        enum vq_err err = check_desc(&d, m, dir, &chain->seg[chain->nseg]);
+        if (err)
+            return err;
+        chain->total += d.len;
+        chain->nseg++;
+        if (!(d.flags & VRING_DESC_F_NEXT))
+            return VQ_OK;
+        if (d.next >= vq->num)
+            return VQ_ERR_NEXT_RANGE;
+        i = d.next;
+    }
+}
+
 enum vq_err vq_pop(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir,
                    struct vq_chain *chain, bool *head_valid)
 {
@@ -131,26 +158,11 @@ enum vq_err vq_pop(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir,
     if (head >= vq->num)
         return VQ_ERR_HEAD_RANGE;
     vq->last_avail++;
-    chain->head = head;
     *head_valid = true;
-
-    uint16_t i = head;
-    for (;;) {
-        struct vring_desc d;
-        if (chain->nseg >= vq->num)
-            return VQ_ERR_LOOP; /* more descriptors than the table holds: a cycle */
-        copy_desc(vq, i, &d);
-        err = check_desc(&d, m, dir, &chain->seg[chain->nseg]);
-        if (err)
-            return err;
-        chain->total += d.len;
-        chain->nseg++;
-        if (!(d.flags & VRING_DESC_F_NEXT))
-            return VQ_OK;
-        if (d.next >= vq->num)
-            return VQ_ERR_NEXT_RANGE;
-        i = d.next;
-    }
+    err = vq_walk(vq, m, dir, head, chain);
+    if (err)
+        chain->nseg = 0; /* nothing of a bad chain is used */
+    return err;
 }
 
 void vq_push(struct virtq *vq, uint16_t head, uint32_t len)

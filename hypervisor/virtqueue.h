@@ -90,6 +90,14 @@ enum vq_err vq_has_avail(struct virtq *vq, bool *avail);
 enum vq_err vq_pop(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir,
                    struct vq_chain *chain, bool *head_valid);
 
+/*
+ * Walk and validate the chain at head again: a device that could not finish a chain in one exit
+ * keeps only its head and where it stopped, and walks it anew when it resumes (the driver may not
+ * change a chain it made available; if it does, it gets what it wrote, and nothing else breaks).
+ */
+enum vq_err vq_walk(struct virtq *vq, const struct guest_mem *m, enum vq_dir dir, uint16_t head,
+                    struct vq_chain *chain);
+
 /* Return a chain to the driver; len is the number of bytes the device wrote. */
 void vq_push(struct virtq *vq, uint16_t head, uint32_t len);
 

@@ -196,6 +196,95 @@ void zone_console_work(struct vcpu *v)
     spin_unlock(&z->con_lock);
 }
 
+/* ---- multiport glue: the data ports' device and the links between zones ---- */
+
+static void ports_set_irq(void *ctx, bool level)
+{
+    struct zone *z = ctx;
+    vgic_set_level(&z->vgic, 0, z->cfg->ports_intid, level);
+}
+
+static void ports_fault(void *ctx, const char *what)
+{
+    zone_log(ctx, "virtio ports: %s; device needs reset", what);
+}
+
+static void ports_refused(void *ctx, uint32_t port, const char *what)
+{
+    zone_log(ctx, "virtio ports: control message (port %u) refused: %s", port, what);
+}
+
+static void port_work_later(struct vcpu *v)
+{
+    __atomic_store_n(&v->port_work, true, __ATOMIC_RELEASE);
+    dsb(ish);
+    gic_send_sgi(v->pcpu, SGI_KICK);
+}
+
+static void ports_work_later(void *ctx)
+{
+    struct zone *z = ctx;
+    struct vcpu *v = current_vcpu();
+    port_work_later(v && v->zone == z ? v : &z->vcpu[z->ports_vcpu]);
+}
+
+static void ports_link_wake(struct link *l, uint32_t end)
+{
+    zone_ports_wake(l->end[end].owner);
+}
+
+static const struct vmp_host ports_host = {
+    .set_irq = ports_set_irq,
+    .fault = ports_fault,
+    .refused = ports_refused,
+    .work_later = ports_work_later,
+    .link_wake = ports_link_wake,
+};
+
+void zone_ports_wake(struct zone *z)
+{
+    /* Any running vCPU will do, the one that last used the device first; with none running,
+     * the device's next register access (the new boot's set-up) looks at everything anyway. */
+    struct vcpu *v = &z->vcpu[z->ports_vcpu];
+    for (uint32_t i = 0; i < z->nvcpus && v->power != VCPU_ON; i++)
+        v = &z->vcpu[i];
+    if (v->power == VCPU_ON)
+        port_work_later(v);
+}
+
+void zone_ports_work(struct vcpu *v)
+{
+    if (!v || !__atomic_exchange_n(&v->port_work, false, __ATOMIC_ACQ_REL))
+        return;
+    struct zone *z = v->zone;
+    spin_lock(&z->ports_lock);
+    vmp_work(&z->ports);
+    spin_unlock(&z->ports_lock);
+}
+
+static const char *const port_kind_names[] = {[PORT_LINK] = "link", [PORT_LOG] = "log"};
+
+void zone_port_describe(const struct zone *z, uint32_t p, char *buf, size_t size)
+{
+    const struct vmp_port *pt = &z->ports.port[p];
+    const struct port_cfg *c = pt->cfg;
+    char peer[48] = "";
+    uint64_t held = 0;
+    if (c->kind == PORT_LINK) {
+        const struct link_end *e = &c->link->end[link_peer(c->end)];
+        const struct zone *pz = e->owner;
+        hv_snprintf(peer, sizeof(peer), "<-> %s:%s", pz->cfg->name, pz->cfg->ports[e->port].name);
+        held = link_held(c->link, c->end);
+    } else {
+        hv_snprintf(peer, sizeof(peer), "%lu bytes kept",
+                    pt->log.written - history_dropped(&pt->log));
+        held = 0;
+    }
+    hv_snprintf(buf, size, "     port %u %-8s %-4s %-22s %-6s tx %10lu rx %10lu waiting %lu", p,
+                c->name, port_kind_names[c->kind], peer,
+                vmp_guest_open(&z->ports, p) ? "open" : "closed", pt->bytes_tx, pt->bytes_rx, held);
+}
+
 /* ---- images ---- */
 
 static bool blob_fits(const struct zone_config *c, const struct blob *b, uint64_t off)
@@ -286,6 +375,8 @@ static void zone_create(struct zone *z, uint32_t id, const struct zone_config *c
     vgic_init(&z->vgic, z->nvcpus, &vgic_host, z);
     vcon_init(&z->con, &z->mem, c->cols, c->rows, &con_host, z);
     vpl011_init(&z->vuart, &z->con, &uart_host, z);
+    if (c->nports && !vmp_init(&z->ports, &z->mem, c->ports, c->nports, &ports_host, z))
+        hv_panic("config: %s ports are wrong (a name, a link end used twice, a count)", c->name);
     mux_zone_init(z);
     zone_load(z);
     life_init(&z->life);
@@ -297,6 +388,13 @@ void zones_init(void)
     nzones = platform.nzones;
     for (uint32_t i = 0; i < nzones; i++)
         zone_create(&zones[i], i, &platform.zones[i]);
+    for (uint32_t i = 0; i < nzones; i++)
+        for (uint32_t p = 0; p < zones[i].cfg->nports; p++) {
+            const struct port_cfg *c = &zones[i].cfg->ports[p];
+            if (c->kind == PORT_LINK && !link_complete(c->link))
+                hv_panic("config: %s port %s: its link has no other end", zones[i].cfg->name,
+                         c->name);
+        }
 }
 
 /* ---- vCPU life cycle ---- */
@@ -462,6 +560,12 @@ static void zone_do_load(struct zone *z)
     vmmio_init(&z->con.mmio); /* held keyboard input stays for the new boot */
     vpl011_init(&z->vuart, &z->con, &uart_host, z);
     spin_unlock(&z->con_lock);
+    if (z->cfg->nports) {
+        /* The new boot starts the ports' handshake over; bytes on its links stay for it. */
+        spin_lock(&z->ports_lock);
+        vmmio_init(&z->ports.mmio);
+        spin_unlock(&z->ports_lock);
+    }
     zone_load(z);
     zone_log(z, "restarted (boot %u)", z->boots);
     spin_lock(&z->life_lock);

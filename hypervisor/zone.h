@@ -12,6 +12,7 @@
 #include "hypervisor/ratelimit.h"
 #include "hypervisor/vgic.h"
 #include "hypervisor/virtio_console.h"
+#include "hypervisor/virtio_multiport.h"
 #include "hypervisor/vpl011.h"
 
 enum vcpu_power { VCPU_OFF = 0, VCPU_ON_PENDING, VCPU_ON };
@@ -24,7 +25,8 @@ struct vcpu {
     volatile uint32_t power;
     uint64_t entry, arg; /* where PSCI CPU_ON (or boot) starts it */
     volatile bool stop_req;
-    bool con_work; /* console transmit work to resume on this vCPU's CPU (zone_console_work) */
+    bool con_work;  /* console transmit work to resume on this vCPU's CPU (zone_console_work) */
+    bool port_work; /* multiport device work to do on this vCPU's CPU (zone_ports_work) */
 };
 
 struct zone {
@@ -40,6 +42,9 @@ struct zone {
     bool uncached_said;  /* "driver runs with caches off" said, not yet taken back (mmio.c) */
     struct vcon con;
     struct vpl011 vuart;
+    spinlock_t ports_lock; /* the multiport device (cfg->nports > 0); never with another zone's */
+    uint32_t ports_vcpu;   /* the vCPU that last wrote to the ports window */
+    struct vmp ports;
     struct mux_zone mux;
     struct ratelimit log_rl;
     spinlock_t life_lock; /* serializes every life-cycle transition and every vCPU start/stop */
@@ -75,6 +80,14 @@ void zone_console_kick(struct zone *z);
 void zone_console_wake(struct zone *z);
 /* SGI_KICK on a vCPU's CPU: resume its console transmit work if asked to (one budget). */
 void zone_console_work(struct vcpu *v);
+
+/* Multiport glue: this zone's ports have work (a link's other end wrote or made room): do it
+ * on one of its CPUs. */
+void zone_ports_wake(struct zone *z);
+/* SGI_KICK on a vCPU's CPU: its zone's port work, if asked for (one budget). */
+void zone_ports_work(struct vcpu *v);
+/* One line describing port p of zone z, for the zone list. */
+void zone_port_describe(const struct zone *z, uint32_t p, char *buf, size_t size);
 
 /* Log one line about a zone, rate-limited per zone so a hostile guest cannot flood the UART. */
 void zone_log(struct zone *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

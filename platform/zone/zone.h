@@ -12,7 +12,9 @@
 #define ZONE_GICR_IPA 0x080a0000ULL /* GICv3 zones */
 #define ZONE_GICC_IPA 0x08010000ULL /* GICv2 zones: mapped to GICV */
 #define ZONE_VIRTIO_IPA 0x0a000000ULL
-#define ZONE_VIRTIO_INTID 48 /* SPI 16 */
+#define ZONE_VIRTIO_INTID 48         /* SPI 16 */
+#define ZONE_PORTS_IPA 0x0a000200ULL /* the multiport device: the next virtio-mmio slot */
+#define ZONE_PORTS_INTID 49          /* SPI 17 */
 #define ZONE_PL011_IPA 0x09000000ULL
 #define ZONE_PL011_INTID 33 /* SPI 1 */
 
@@ -57,11 +59,24 @@
         .ncpus = 2, .cpus = {cpu0, cpu1}, TESTGUEST_ZONE_FIELDS(zname, n, hist, dtbblob)           \
     }
 
+/* A zone's data ports (hypervisor/virtio_multiport.h) on the multiport device. */
+#define ZONE_PORTS(list)                                                                           \
+    .ports_ipa = ZONE_PORTS_IPA, .ports_intid = ZONE_PORTS_INTID, .ports = list,                   \
+    .nports = ARRAY_SIZE(list)
+#define PORT_LINK_END(pname, lnk, e)                                                               \
+    {                                                                                              \
+        .name = pname, .kind = PORT_LINK, .link = &lnk, .end = e                                   \
+    }
+#define PORT_LOG_RING(pname, ring)                                                                 \
+    {                                                                                              \
+        .name = pname, .kind = PORT_LOG, .log = ring, .log_size = sizeof(ring)                     \
+    }
+
 /* A Linux zone: 256 MiB, the kernel 2 MiB in (Image placement rule), the initramfs at 64 MiB
  * (INITRD_START in the zone device trees), the device tree at 128 MiB; the emulated PL011 for
- * early output. The vCPUs' physical CPUs come last. */
+ * early output; its data ports. The vCPUs' physical CPUs come last. */
 #define LINUX_RAM 0x10000000ULL
-#define LINUX_ZONE(zname, n, dtbblob, hist, ...)                                                   \
+#define LINUX_ZONE(zname, n, dtbblob, hist, portlist, ...)                                         \
     {                                                                                              \
         .name = zname, .ncpus = sizeof((uint8_t[]){__VA_ARGS__}), .cpus = {__VA_ARGS__},           \
         .ram_ipa = ZONE_RAM_IPA, .ram_pa = ZONE_PA(n), .ram_size = LINUX_RAM,                      \
@@ -69,7 +84,7 @@
         .dtb_offset = 0x08000000, .initrd = BLOB(linux_initrd), .initrd_offset = 0x04000000,       \
         .virtio_ipa = ZONE_VIRTIO_IPA, .virtio_intid = ZONE_VIRTIO_INTID,                          \
         .vpl011_ipa = ZONE_PL011_IPA, .vpl011_intid = ZONE_PL011_INTID, .cols = 120, .rows = 40,   \
-        .history = hist, .history_size = sizeof(hist),                                             \
+        .history = hist, .history_size = sizeof(hist), ZONE_PORTS(portlist),                       \
     }
 
 #endif

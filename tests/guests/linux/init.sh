@@ -105,6 +105,48 @@ while [ ! -c /dev/hvc0 ]; do
     fi
 done
 
+# Named virtio ports as /dev/virtio-ports/<name>, as udev's rule does on full systems. A port's
+# name arrives in a control message after the port itself, so wait (at most 3 s) until every
+# port of every multiport console device (virtio device 3 with feature bit 1) is there and
+# named, the count steady for 0.3 s.
+name_ports() {
+    mkdir -p /dev/virtio-ports
+    for f in /sys/class/virtio-ports/vport*/name; do
+        [ -r "$f" ] || continue
+        name=$(cat "$f")
+        dev=${f%/name}
+        dev=${dev##*/}
+        [ -n "$name" ] && [ -c "/dev/$dev" ] && ln -sfn "../$dev" "/dev/virtio-ports/$name"
+    done
+}
+multiport=0
+for d in /sys/bus/virtio/devices/virtio*; do
+    [ "$(cat "$d/device" 2>/dev/null)" = 0x0003 ] || continue
+    case "$(cat "$d/features" 2>/dev/null)" in ?1*) multiport=1 ;; esac
+done
+if [ "$multiport" = 1 ]; then
+    i=0 last=-1 steady=0
+    while [ "$i" -lt 30 ]; do
+        n=0 named=0
+        for f in /sys/class/virtio-ports/vport*/name; do
+            [ -r "$f" ] || continue
+            n=$((n + 1))
+            [ -n "$(cat "$f")" ] && named=$((named + 1))
+        done
+        if [ "$n" -gt 0 ] && [ "$named" = "$n" ] && [ "$n" = "$last" ]; then
+            steady=$((steady + 1))
+            [ "$steady" -ge 3 ] && break
+        else
+            steady=0
+        fi
+        last=$n
+        i=$((i + 1))
+        usleep 100000
+    done
+    name_ports
+    [ "$i" -lt 30 ] || msg "virtio ports: not all named after 3 s ($named of $n)"
+fi
+
 # PID 1 stays here forever; waiting on the foreground shell also reaps
 # orphaned processes.
 shell_loop hvc0
