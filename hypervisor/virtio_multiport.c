@@ -291,7 +291,9 @@ static void port_rx(struct vmp *d, uint32_t p, uint32_t *budget)
     bool used = false, writer_waits = false;
     if (c->kind != PORT_LINK || !vmmio_live(&d->mmio) || !vq->ready || !vmp_guest_open(d, p))
         return;
-    while (*budget && link_held(c->link, c->end)) {
+    /* A buffer is taken only with budget left to put at least one byte in it after its cost: a
+     * receive buffer completed empty reads as end of file in Linux (read() returns 0). */
+    while (*budget > VMP_CHAIN_COST && link_held(c->link, c->end)) {
         bool head_valid;
         enum vq_err err = vq_pop(vq, d->mmio.mem, VQ_DIR_WRITE, &d->chain, &head_valid);
         if (err) {
@@ -301,7 +303,7 @@ static void port_rx(struct vmp *d, uint32_t p, uint32_t *budget)
         }
         if (d->chain.nseg == 0)
             break; /* no buffer posted: the bytes wait on the link, the writer is held back */
-        *budget -= MIN(*budget, (uint32_t)VMP_CHAIN_COST);
+        *budget -= VMP_CHAIN_COST;
         uint32_t n = rx_fill(d, pt, budget, &writer_waits);
         vq_push(vq, d->chain.head, n);
         pt->bytes_rx += n;
@@ -328,7 +330,7 @@ void vmp_work(struct vmp *d)
         raise_if_wanted(d, &d->vq[q_tx(p)], port_tx(d, p, &budget, &full));
         tx_done(d, p, before);
     }
-    if (!budget || !chains)
+    if (budget <= VMP_CHAIN_COST || !chains) /* maybe more to do: go on in a later exit */
         d->host->work_later(d->ctx);
 }
 
@@ -352,7 +354,7 @@ static void queue_notify(struct vmmio_dev *m, uint32_t q)
         port_tx(d, p, &budget, &full);
         tx_done(d, p, before);
     }
-    if (!budget || !chains)
+    if (budget <= VMP_CHAIN_COST || !chains) /* maybe more to do: go on in a later exit */
         d->host->work_later(d->ctx);
 }
 
