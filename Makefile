@@ -217,7 +217,7 @@ $(BUILD)/unit/test_vgic: $(VGIC_SRCS)
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h hypervisor/*.h arch/*.h)
 	@mkdir -p $(@D)
 	gcc -std=c11 -Wall -Wextra -Werror -g -O1 -DHOST_TEST -I. -o $@ $< $(UNIT_SRCS) $(UNIT_EXTRA) \
-		-lcmocka
+		-lcmocka -pthread
 
 unit-build: $(UNIT_TESTS)
 

@@ -8,8 +8,21 @@
 #include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Each argument evaluated exactly once: an argument may read a ring index that another CPU
+ * moves, and a second look would disagree with the first (txring: bytes skipped, or copied past
+ * the end of a buffer). */
+#define MIN(a, b)                                                                                  \
+    __extension__({                                                                                \
+        __typeof__(a) min_a_ = (a);                                                                \
+        __typeof__(b) min_b_ = (b);                                                                \
+        min_a_ < min_b_ ? min_a_ : min_b_;                                                         \
+    })
+#define MAX(a, b)                                                                                  \
+    __extension__({                                                                                \
+        __typeof__(a) max_a_ = (a);                                                                \
+        __typeof__(b) max_b_ = (b);                                                                \
+        max_a_ > max_b_ ? max_a_ : max_b_;                                                         \
+    })
 #define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
 #define IS_ALIGNED(x, a) (((x) & ((uint64_t)(a)-1)) == 0)
 #define BIT(n) (1ULL << (n))

@@ -30,7 +30,8 @@ bool txring_put(struct txring *r, const void *buf, size_t len)
 
 size_t txring_write(struct txring *r, const void *buf, size_t len)
 {
-    len = MIN(len, (size_t)txring_room(r));
+    size_t room = txring_room(r); /* once: MIN would look twice, and room grows meanwhile */
+    len = MIN(len, room);
     uint32_t pos = (uint32_t)(r->head % r->size);
     uint32_t first = (uint32_t)MIN((uint64_t)len, (uint64_t)(r->size - pos));
     memcpy(r->buf + pos, buf, first);
@@ -53,5 +54,8 @@ uint32_t txring_peek(const struct txring *r, const uint8_t **p)
 void txring_consume(struct txring *r, uint32_t n)
 {
     /* The consumer is done reading those bytes before the producer may overwrite them. */
-    __atomic_store_n(&r->tail, r->tail + MIN(n, txring_used(r)), __ATOMIC_RELEASE);
+    /* used is read once: MIN would read it twice, and a producer that appends in between
+     * would have bytes skipped that were never read. */
+    uint32_t used = txring_used(r);
+    __atomic_store_n(&r->tail, r->tail + MIN(n, used), __ATOMIC_RELEASE);
 }

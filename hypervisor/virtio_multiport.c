@@ -267,7 +267,9 @@ static uint32_t rx_fill(struct vmp *d, struct vmp_port *pt, uint32_t *budget, bo
         uint32_t off = 0;
         while (off < seg->len && *budget) {
             const uint8_t *src;
-            uint32_t n = MIN(MIN(link_peek(c->link, c->end, &src), seg->len - off), *budget);
+            /* Looked at once: the writer adds bytes meanwhile (and MIN evaluates twice). */
+            uint32_t avail = link_peek(c->link, c->end, &src);
+            uint32_t n = MIN(MIN(avail, seg->len - off), *budget);
             if (n == 0)
                 return written;
             gmem_sync(d->mmio.mem, seg->hva + off, n);
