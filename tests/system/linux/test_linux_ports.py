@@ -173,10 +173,12 @@ def test_reader_restart_keeps_link(machine):
     """linux1 restarts while linux0's writer is blocked on the link: the writer stays blocked
     (nothing lost), linux1's new boot reads every byte, and the link then works both ways."""
     m = machine
-    n = 1 << 20
-    on(m, "linux0", "head -c %d /tmp/src >/tmp/src1" % n)
-    src = md5(m, "linux0", "/tmp/src1")
-    on(m, "linux0", "cat /tmp/src1 >%s & echo $! >/tmp/wpid" % LINK)
+    n = MIB4
+    src = md5(m, "linux0", "/tmp/src")
+    # 4 KiB writes: Linux keeps at most a queue's worth (256 x 4 KiB) in flight, so the writer
+    # is still blocked when the link is full.
+    on(m, "linux0", "dd if=/tmp/src of=%s bs=4096 2>/dev/null & echo $! >/tmp/wpid" % LINK)
+    time.sleep(2)
     m.focus(1)
     start = m.mark()
     m.send(ESC + b"r")
