@@ -10,7 +10,14 @@ One machine for the module. The tests run in file order; the last one restarts l
 import re
 import time
 
+import pytest
+
 from hvlinux import CONSOLE_COLS, CONSOLE_ROWS, ESC, prompt_re
+
+# The device and its links are the same code on every board; they run where their interrupt
+# (SPI 17) is routed by each GIC: QEMU virt with GICv3 and GICv2, and the Raspberry Pi 4.
+TARGETS = ("virt-gicv3", "virt-gicv2", "rpi4")
+pytestmark = pytest.mark.every_target
 
 LINK = "/dev/virtio-ports/link0"
 LINK_BUF = 16384  # bytes per direction on a link (hypervisor/port_link.h)
