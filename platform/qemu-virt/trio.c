@@ -1,7 +1,8 @@
 /* Configuration "trio": three test-guest zones, zone0 and zone1 on a CPU each, zone2 on two
  * (multiplexer load tests, hostile-zone tests; zone2's second vCPU is off until it races
- * CPU_ON at it). */
+ * CPU_ON at it), zone0 and zone1 with data ports. */
 #include "hypervisor/config.h"
+#include "hypervisor/port_link.h"
 #include "platform/qemu-virt/board.h"
 
 DECLARE_BLOB(testguest);
@@ -14,9 +15,23 @@ DECLARE_BLOB(zone2_dtb);
 static uint8_t history0[HISTORY_SIZE], history1[HISTORY_SIZE], history2[HISTORY_SIZE];
 static uint8_t tx_ring[BOARD_TX_RING_SIZE];
 
+/* Data ports (tests/system/test_ports.py): zone0's link0 is wired to zone1's link0, and each of
+ * the two has a log port, which Ctrl-\ g shows. */
+#define LOG_SIZE 4096
+static struct link link01 = {.name = "link01"};
+static uint8_t log0[LOG_SIZE], log1[LOG_SIZE];
+static const struct port_cfg ports0[] = {
+    PORT_LINK_END("link0", link01, 0),
+    PORT_LOG_RING("log", log0),
+};
+static const struct port_cfg ports1[] = {
+    PORT_LINK_END("link0", link01, 1),
+    PORT_LOG_RING("log", log1),
+};
+
 static const struct zone_config zone_list[] = {
-    TESTGUEST_ZONE("zone0", 0, 0, BLOB(zone0_dtb), history0),
-    TESTGUEST_ZONE("zone1", 1, 1, BLOB(zone1_dtb), history1),
+    TESTGUEST_ZONE_PORTS("zone0", 0, 0, BLOB(zone0_dtb), history0, ports0),
+    TESTGUEST_ZONE_PORTS("zone1", 1, 1, BLOB(zone1_dtb), history1, ports1),
     TESTGUEST_ZONE2("zone2", 2, 3, 2, BLOB(zone2_dtb), history2),
 };
 

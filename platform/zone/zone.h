@@ -53,6 +53,14 @@
         .ncpus = 1, .cpus = {cpu}, TESTGUEST_ZONE_FIELDS(zname, n, hist, dtbblob)                  \
     }
 
+/* One CPU and data ports (ZONE_PORTS below): the test guest drives them (`ports`, `port ...`).
+ * Its device tree needs the multiport node too (platform/zone/ports.dtsi). */
+#define TESTGUEST_ZONE_PORTS(zname, cpu, n, dtbblob, hist, portlist)                               \
+    {                                                                                              \
+        .ncpus = 1, .cpus = {cpu}, ZONE_PORTS(portlist),                                           \
+        TESTGUEST_ZONE_FIELDS(zname, n, hist, dtbblob)                                             \
+    }
+
 /* Two vCPUs: the test guest runs on the first; `hostile cpuon race` starts the second. */
 #define TESTGUEST_ZONE2(zname, cpu0, cpu1, n, dtbblob, hist)                                       \
     {                                                                                              \

@@ -8,6 +8,7 @@
 #include "gic.h"
 #include "hostile.h"
 #include "pattern.h"
+#include "ports_cmd.h"
 #include "print.h"
 #include "shell.h"
 #include "util.h"
@@ -39,6 +40,8 @@ const struct shell_cmd shell_commands[] = {
     {"txwait", "txwait [poll|irq]", "how TX waits for the device (default poll)", cmd_txwait},
     {"rate", "rate N", "print N pattern bytes, then the rate between TX stalls", cmd_rate},
     {"now", "now", "print the virtual counter", cmd_now},
+    {"ports", "ports", "list the data ports of the multiport device", cmd_ports},
+    {"port", "port OP NAME ...", "open, close, write, flood or read a data port", cmd_port},
     {"hostile", "hostile WHAT", "misbehave on purpose (ring, peek, poke, addrs, spin, bigchain)",
      cmd_hostile},
 };

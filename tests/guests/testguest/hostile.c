@@ -34,6 +34,8 @@
  *                           (default 16 x 1 MiB) over a RAM buffer holding the flood
  *                           pattern, so the hypervisor can be checked for forwarding it
  *                           losslessly; prints its crc32 and the ticks from notify to used
+ *   hostile ctl [flood N]   control messages the multiport device must refuse, each logged
+ *                           once (hostile_ports.c); the device set up again afterwards
  *
  * Every command leaves the console working. Nothing is printed between publishing a
  * defect and the recovery: output queued then would be lost with the old rings.
@@ -47,6 +49,7 @@
 #include "exceptions.h"
 #include "fdt.h"
 #include "gic.h"
+#include "hostile_ports.h"
 #include "mmio.h"
 #include "mmu.h"
 #include "pattern.h"
@@ -1251,7 +1254,8 @@ static void usage(void)
           "       hostile nocache [N]         N pattern bytes sent with the data cache off\r\n"
           "       hostile reset-storm [off]   PSCI SYSTEM_RESET (SYSTEM_OFF)\r\n"
           "       hostile bigchain [NDESC [SIZE]]   one TX chain of NDESC x SIZE pattern bytes\r\n"
-          "                                   (default 16 x 1048576), then crc32 and ticks\r\n");
+          "                                   (default 16 x 1048576), then crc32 and ticks\r\n"
+          "       hostile ctl [flood N]       control messages the ports device must refuse\r\n");
     list_classes();
 }
 
@@ -1309,6 +1313,10 @@ void cmd_hostile(const char *args)
     }
     if ((rest = match_word(args, "nocache"))) {
         cmd_nocache(rest);
+        return;
+    }
+    if ((rest = match_word(args, "ctl"))) {
+        hostile_ctl(rest);
         return;
     }
     if ((rest = match_word(args, "reset-storm"))) {

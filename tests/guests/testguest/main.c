@@ -1,7 +1,7 @@
 /*
  * Boot flow: read the device tree (MMU still off), probe the virtio consoles it lists,
  * build the identity map and turn on MMU and caches, bring up the GIC and the console,
- * then run the shell.
+ * then the multiport device if the device tree lists one (vports.h), then run the shell.
  */
 #include "arch.h"
 #include "boot.h"
@@ -9,9 +9,11 @@
 #include "fdt.h"
 #include "gic.h"
 #include "mmu.h"
+#include "print.h"
 #include "shell.h"
 #include "util.h"
 #include "virtio_console.h"
+#include "vports.h"
 
 #define MAX_VIRTIO_NODES 64
 #define VIRTIO_MIN_REGION 0x100 /* registers up to the start of config space */
@@ -156,11 +158,24 @@ static const struct virtio_node *pick_console(void)
     halt(); /* nowhere to report it */
 }
 
-static void setup_mmu(const struct virtio_node *con)
+/* The multiport device: another console node, one that offers MULTIPORT (the console itself
+ * is driven without it, as the first console found). None on plain QEMU or in most zones. */
+static const struct virtio_node *pick_ports(const struct virtio_node *con)
+{
+    for (unsigned i = 0; i < scan.nvirtio; i++) {
+        if (&scan.virtio[i] != con && vports_probe(scan.virtio[i].base))
+            return &scan.virtio[i];
+    }
+    return 0;
+}
+
+static void setup_mmu(const struct virtio_node *con, const struct virtio_node *ports)
 {
     mmu_build_default();
     /* Normally all inside the default Device GiB; this covers DTs that put them elsewhere. */
     mmu_map(con->base, con->size, MMU_DEVICE);
+    if (ports)
+        mmu_map(ports->base, ports->size, MMU_DEVICE);
     if (boot.have_gic) {
         mmu_map(boot.gicd, boot.gic_version == 2 ? GICV2_DIST_MIN : GICD_MIN_REGION, MMU_DEVICE);
         mmu_map(boot.gicr, boot.gic_version == 2 ? GICV2_CPU_MIN : GICR_FRAME_SIZE, MMU_DEVICE);
@@ -179,20 +194,38 @@ static void setup_interrupts(const struct virtio_node *con)
     }
 }
 
+/* Its interrupt only wakes waits (vports.h); without one they poll. A device that fails its
+ * set-up is said once, and the commands then report no device. */
+static void setup_ports(const struct virtio_node *ports)
+{
+    uint32_t intid = 0;
+    const char *why;
+
+    if (!ports)
+        return;
+    if (boot.have_gic && ports->intid && boot.con_intid &&
+        gic_enable_spi(ports->intid, ports->edge, vports_irq) == 0)
+        intid = ports->intid;
+    if (vports_init(ports->base, intid, &why))
+        kprintf("ports at 0x%lx: %s\r\n", (unsigned long)ports->base, why);
+}
+
 _Noreturn void boot_main(uint64_t fdt_pa);
 
 _Noreturn void boot_main(uint64_t fdt_pa)
 {
-    const struct virtio_node *con;
+    const struct virtio_node *con, *ports;
 
     boot.load_addr = (uint64_t)(uintptr_t)_start;
     scan_device_tree(fdt_pa);
     con = pick_console();
+    ports = pick_ports(con);
     boot.con_base = con->base;
     boot.con_size = con->size;
-    setup_mmu(con);
+    setup_mmu(con, ports);
     serror_unmask(); /* report asynchronous aborts instead of leaving them pending */
     vcon_init(con->base, con->size);
     setup_interrupts(con);
+    setup_ports(ports);
     shell_run(boot.zone);
 }

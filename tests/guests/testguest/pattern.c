@@ -32,9 +32,6 @@ uint32_t pattern_emit(uint64_t n)
     return crc32_final(crc);
 }
 
-/* The letters repeat every 26 lines, so the whole pattern is copies of its first period. */
-#define PATTERN_PERIOD (26u * PATTERN_LINE)
-
 void pattern_fill(uint8_t *dst, uint64_t n)
 {
     uint64_t done = 0;

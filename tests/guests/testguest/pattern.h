@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #define PATTERN_LINE 64u
+/* The letters repeat every 26 lines, so the whole pattern is copies of its first period. */
+#define PATTERN_PERIOD (26u * PATTERN_LINE)
 
 /* Writes pattern bytes [0, n) to the console; returns their (final) CRC-32. */
 uint32_t pattern_emit(uint64_t n);

@@ -4,12 +4,12 @@
 #include "mmio.h"
 #include "util.h"
 #include "virtio_mmio.h"
+#include "virtq.h"
 
 #define RX_BUFS 16
 #define RX_BUF_SIZE 256
 #define TX_CHUNK 512    /* bytes per TX descriptor / notify */
 #define FIFO_SIZE 8192u /* power of two; > RX_BUFS * RX_BUF_SIZE so a full batch fits */
-#define RESET_POLL_LIMIT 1000000
 #define CFG_COLS (VIRTIO_MMIO_CONFIG + 0x0)
 #define CFG_ROWS (VIRTIO_MMIO_CONFIG + 0x2)
 #define CFG_EMERG_WR (VIRTIO_MMIO_CONFIG + 0x8)
@@ -54,21 +54,17 @@ const struct vcon_info *vcon_get_info(void)
 
 static uint32_t reg_read(uint32_t off)
 {
-    return mmio_read32(base + off);
+    return vdev_read(base, off);
 }
 
 static void reg_write(uint32_t off, uint32_t v)
 {
-    mmio_write32(base + off, v);
+    vdev_write(base, off, v);
 }
 
 int vcon_probe(uint64_t addr)
 {
-    if (mmio_read32(addr + VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
-        return 0;
-    if (mmio_read32(addr + VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_MODERN)
-        return 0;
-    return mmio_read32(addr + VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_CONSOLE;
+    return vdev_probe(addr, VIRTIO_ID_CONSOLE);
 }
 
 /* ---- emergency output (config space write, no rings involved) ---- */
@@ -112,24 +108,8 @@ static _Noreturn void setup_failed(const char *why)
 
 static void device_reset(void)
 {
-    reg_write(VIRTIO_MMIO_STATUS, 0);
-    /* The device may finish resetting asynchronously; it is done once Status reads 0. */
-    for (int i = 0; i < RESET_POLL_LIMIT; i++) {
-        if (reg_read(VIRTIO_MMIO_STATUS) == 0)
-            return;
-    }
-    setup_failed("reset timed out");
-}
-
-static uint64_t read_device_features(void)
-{
-    uint64_t lo, hi;
-
-    reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-    lo = reg_read(VIRTIO_MMIO_DEVICE_FEATURES);
-    reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-    hi = reg_read(VIRTIO_MMIO_DEVICE_FEATURES);
-    return (hi << 32) | lo;
+    if (vdev_reset(base))
+        setup_failed("reset timed out");
 }
 
 /* Features we understand; config-space ones only if the DT region covers the field. */
@@ -146,79 +126,39 @@ static uint64_t wanted_features(void)
 
 static void negotiate(uint32_t *status)
 {
-    info.offered = read_device_features();
+    info.offered = vdev_features(base);
     if (!(info.offered & VIRTIO_F_VERSION_1))
         setup_failed("device does not offer VIRTIO_F_VERSION_1");
     info.features = info.offered & wanted_features();
-    reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-    reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)info.features);
-    reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-    reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(info.features >> 32));
-    *status |= VIRTIO_STATUS_FEATURES_OK;
-    reg_write(VIRTIO_MMIO_STATUS, *status);
-    if (!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
+    if (vdev_set_features(base, info.features, status)) {
         info.features = 0;
         setup_failed("device refused our features (FEATURES_OK not set)");
     }
 }
 
-static uint16_t pow2_floor(uint32_t v)
-{
-    uint16_t p = 1;
-
-    while ((uint32_t)p * 2 <= v)
-        p *= 2;
-    return p;
-}
-
-static void write_addr(uint32_t lo_reg, const void *p)
-{
-    uint64_t a = (uint64_t)(uintptr_t)p; /* identity map: VA == PA */
-
-    reg_write(lo_reg, (uint32_t)a);
-    reg_write(lo_reg + 4, (uint32_t)(a >> 32));
-}
-
 static void queue_setup(struct vqueue *q)
 {
-    uint32_t max;
+    const char *why = vq_setup(base, q);
 
-    reg_write(VIRTIO_MMIO_QUEUE_SEL, q->index);
-    if (reg_read(VIRTIO_MMIO_QUEUE_READY) != 0)
-        setup_failed("queue already ready after reset");
-    max = reg_read(VIRTIO_MMIO_QUEUE_NUM_MAX);
-    if (max == 0)
-        setup_failed("queue not available");
-    /* Split rings are indexed modulo the size, which must be a power of two. */
-    q->num = pow2_floor(MIN(max, VIRTQ_MAX_SIZE));
-    q->avail_idx = 0;
-    q->last_used = 0;
-    memset(q->mem, 0, sizeof(*q->mem));
-    reg_write(VIRTIO_MMIO_QUEUE_NUM, q->num);
-    write_addr(VIRTIO_MMIO_QUEUE_DESC_LOW, q->mem->desc);
-    write_addr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, &q->mem->avail);
-    write_addr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, &q->mem->used);
-    reg_write(VIRTIO_MMIO_QUEUE_READY, 1);
+    if (why)
+        setup_failed(why);
 }
 
 /* ---- ring helpers ---- */
 
 static uint16_t used_idx(const struct vqueue *q)
 {
-    return *(volatile const uint16_t *)&q->mem->used.idx;
+    return vq_used_idx(q);
 }
 
-/* Makes all ring entries written so far visible, then publishes the new avail.idx. */
 static void publish_avail(struct vqueue *q)
 {
-    dmb_ishst();
-    *(volatile uint16_t *)&q->mem->avail.idx = q->avail_idx;
+    vq_publish(q);
 }
 
 static void notify(const struct vqueue *q)
 {
-    dsb_st(); /* ring updates must be observable before the device (or trap) sees this */
-    reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+    vq_notify(base, q);
 }
 
 static void rx_queue_buffer(uint16_t id)
@@ -335,7 +275,7 @@ void vcon_setup_until_queue(unsigned index, vcon_queue_adjust_fn adjust, void *c
         queue_setup(vcon_queue(i));
     reg_write(VIRTIO_MMIO_QUEUE_SEL, q->index);
     max = reg_read(VIRTIO_MMIO_QUEUE_NUM_MAX);
-    num = pow2_floor(MIN(max, VIRTQ_MAX_SIZE));
+    num = vq_pow2_floor(MIN(max, VIRTQ_MAX_SIZE));
     memset(q->mem, 0, sizeof(*q->mem));
     desc = (uint64_t)(uintptr_t)q->mem->desc;
     avail = (uint64_t)(uintptr_t)&q->mem->avail;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtq.h"
+
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
 #define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
 #define VIRTIO_CONSOLE_F_EMERG_WRITE (1ull << 2)
@@ -72,14 +74,6 @@ void vcon_size(uint16_t *cols, uint16_t *rows);
 const struct vcon_info *vcon_get_info(void);
 
 /* Internals exposed for white-box/hostile test commands (rings and queue state). */
-struct virtq_mem;
-struct vqueue {
-    struct virtq_mem *mem;
-    uint16_t index;     /* virtio queue number */
-    uint16_t num;       /* QueueNum, a power of two */
-    uint16_t avail_idx; /* next avail.idx we publish */
-    uint16_t last_used; /* used.idx we have consumed up to */
-};
 struct vqueue *vcon_queue(unsigned index);
 uintptr_t vcon_base(void);
 uint32_t vcon_reg_read(uint32_t off);
