@@ -75,7 +75,8 @@ static void live_device(void)
     refused("unknown event 99", 0, UNKNOWN_EVENT, 1);
     refused("DEVICE_ADD from the driver", 0, VP_DEVICE_ADD, 0);
     refused("PORT_OPEN value 2", 0, VP_PORT_OPEN, 2);
-    refused("PORT_OPEN beyond max_nr_ports", vports_get_info()->max_nr_ports + 7, VP_PORT_OPEN, 1);
+    /* An id that differs from a valid one only above its low 16 bits: logged as it is. */
+    refused("PORT_OPEN for port 65537 (beyond max_nr_ports)", 0x10001, VP_PORT_OPEN, 1);
     refused("DEVICE_READY again", VPORTS_BAD_ID, VP_DEVICE_READY, 1);
     refused("PORT_READY again", 0, VP_PORT_READY, 1);
     /* Port 0 as we found it, then the other way, each twice: the second is refused. */
@@ -162,6 +163,7 @@ void hostile_ctl(const char *args)
         kputs("hostile ctl: no multiport device\r\n");
         return;
     }
+    console_flush(); /* the command's echo, before the hypervisor's lines */
     vports_poll();
     args = skip_spaces(args);
     if (!memcmp(args, "flood", 5) && (args[5] == ' ' || !args[5])) {

@@ -3,6 +3,8 @@
  *
  *   ports                  the ports: id, name, the host's side and ours (open or closed),
  *                          bytes read and written
+ *   ports bufs SIZE        receive buffers of SIZE bytes (1-4096, 4096 at boot): the device is
+ *                          set up again, the open ports reopened
  *   port open NAME         PORT_OPEN(1): a link's bytes reach us only while it is open
  *   port close NAME        PORT_OPEN(0)
  *   port write NAME TEXT   TEXT's bytes (no line end), done once the device took them all
@@ -17,6 +19,7 @@
 #include "ports_cmd.h"
 
 #include "arch.h"
+#include "console.h"
 #include "crc32.h"
 #include "pattern.h"
 #include "print.h"
@@ -51,18 +54,36 @@ static void put_left(const char *s, unsigned width)
         kputc(' ');
 }
 
+static void ports_bufs(const char *args)
+{
+    uint64_t size;
+
+    if (parse_u64(args, &size) || size == 0 || size > 4096) {
+        kputs("usage: ports bufs SIZE (1-4096)\r\n");
+        return;
+    }
+    if (vports_set_rx_size((uint32_t)size))
+        kputs("ports: the device did not come back\r\n");
+    else
+        kprintf("ports: receive buffers of %u bytes\r\n", (unsigned)size);
+}
+
 void cmd_ports(const char *args)
 {
     const struct vports_info *in = vports_get_info();
 
-    (void)args;
     if (no_device())
         return;
     vports_poll();
+    args = skip_spaces(args);
+    if (!memcmp(args, "bufs", 4) && (args[4] == ' ' || !args[4])) {
+        ports_bufs(args + 4);
+        return;
+    }
     kprintf("ports: base=0x%lx intid=%u max_nr_ports=%u resets=%u irqs=%u ctl-in=%u ctl-out=%u "
-            "odd=%u\r\n",
+            "odd=%u rx-empty=%u\r\n",
             (unsigned long)in->base, in->intid, in->max_nr_ports, in->resets, in->irqs, in->ctl_in,
-            in->ctl_out, in->ctl_odd);
+            in->ctl_out, in->ctl_odd, in->rx_empty);
     kputs("  id name             host   guest        read    written\r\n");
     for (uint32_t i = 0; i < in->nports; i++) {
         const struct vport *p = vports_port(i);
@@ -213,6 +234,7 @@ void cmd_port(const char *args)
     }
     if (no_device())
         return;
+    console_flush(); /* the echo of the command line, before a transfer that may wait long */
     vports_poll();
     if ((id = vports_find(name)) < 0) {
         kprintf("port: no port %s (see ports)\r\n", name);

@@ -15,7 +15,8 @@
 #define CTL_BUFS 16
 #define CTL_BUF_SIZE 64 /* a header and the longest name fit */
 #define CTL_HDR 8       /* struct virtio_console_control: le32 id, le16 event, le16 value */
-#define DATA_BUFS 4     /* per port: receive buffers posted, transmit chains in flight */
+#define RX_BUFS 8       /* per port: receive buffers posted */
+#define TX_SLOTS 4      /* per port: transmit chains in flight */
 #define DATA_BUF_SIZE 4096
 #define CFG_MAX_NR_PORTS (VIRTIO_MMIO_CONFIG + 4)
 #define CTL_WAIT_MS 100       /* the device completes control chains inside the notify */
@@ -34,9 +35,10 @@ static struct virtq_mem qmem[NQUEUES];
 static struct vqueue queues[NQUEUES];
 static uint8_t ctl_rx_buf[CTL_BUFS][CTL_BUF_SIZE] __attribute__((aligned(64)));
 static uint8_t ctl_tx_buf[CTL_BUF_SIZE] __attribute__((aligned(64)));
-static uint8_t rx_buf[VPORTS_MAX][DATA_BUFS][DATA_BUF_SIZE] __attribute__((aligned(64)));
-static uint8_t tx_buf[VPORTS_MAX][DATA_BUFS][DATA_BUF_SIZE] __attribute__((aligned(64)));
-static uint32_t tx_len[VPORTS_MAX][DATA_BUFS];
+static uint8_t rx_buf[VPORTS_MAX][RX_BUFS][DATA_BUF_SIZE] __attribute__((aligned(64)));
+static uint8_t tx_buf[VPORTS_MAX][TX_SLOTS][DATA_BUF_SIZE] __attribute__((aligned(64)));
+static uint32_t tx_len[VPORTS_MAX][TX_SLOTS];
+static uint32_t rx_size = DATA_BUF_SIZE; /* bytes of each receive buffer posted */
 static uint32_t tx_busy[VPORTS_MAX]; /* BIT(slot) while that transmit chain is with the device */
 static struct rx_cursor rx_cur[VPORTS_MAX];
 static int rx_posted[VPORTS_MAX];
@@ -276,11 +278,11 @@ static void rx_post(uint32_t id)
 
     if (rx_posted[id])
         return;
-    for (uint16_t i = 0; i < DATA_BUFS; i++) {
+    for (uint16_t i = 0; i < RX_BUFS; i++) {
         struct virtq_desc *d = &q->mem->desc[i];
 
         d->addr = (uint64_t)(uintptr_t)rx_buf[id][i];
-        d->len = DATA_BUF_SIZE;
+        d->len = rx_size;
         d->flags = VIRTQ_DESC_F_WRITE;
         d->next = 0;
         q->mem->avail.ring[q->avail_idx % q->num] = i;
@@ -492,6 +494,14 @@ uint32_t vports_open_mask(void)
     return mask;
 }
 
+int vports_set_rx_size(uint32_t size)
+{
+    if (!base || size == 0 || size > DATA_BUF_SIZE)
+        return -1;
+    rx_size = size;
+    return vports_reinit(vports_open_mask());
+}
+
 int vports_reinit(uint32_t reopen)
 {
     const char *why;
@@ -540,7 +550,7 @@ static void tx_reclaim(uint32_t id)
         dmb_ishld();
         slot = q->mem->used.ring[q->last_used % q->num].id;
         q->last_used++;
-        if (slot < DATA_BUFS && (tx_busy[id] & (1u << slot))) {
+        if (slot < TX_SLOTS && (tx_busy[id] & (1u << slot))) {
             tx_busy[id] &= ~(1u << slot);
             ports[id].tx_bytes += tx_len[id][slot];
         } else {
@@ -551,7 +561,7 @@ static void tx_reclaim(uint32_t id)
 
 static int free_slot(uint32_t id)
 {
-    for (int i = 0; i < DATA_BUFS; i++) {
+    for (int i = 0; i < TX_SLOTS; i++) {
         if (!(tx_busy[id] & (1u << i)))
             return i;
     }
@@ -644,12 +654,14 @@ static int rx_next(uint32_t id)
         dmb_ishld();
         e = &q->mem->used.ring[q->last_used % q->num];
         c->id = (uint16_t)e->id;
-        c->len = MIN(e->len, (uint32_t)DATA_BUF_SIZE);
+        c->len = MIN(e->len, rx_size);
         c->off = 0;
         q->last_used++;
-        c->valid = c->id < DATA_BUFS;
+        c->valid = c->id < RX_BUFS;
         if (!c->valid)
             info.ctl_odd++;
+        else if (!c->len)
+            info.rx_empty++; /* Linux's read() would return 0 for it: end of file */
     }
     return c->valid;
 }

@@ -53,7 +53,8 @@ struct vports_info {
     uint32_t resets;       /* DEVICE_NEEDS_RESET recoveries */
     uint32_t irqs;
     uint32_t ctl_in, ctl_out; /* control messages received, sent */
-    uint32_t ctl_odd;         /* control messages we could not make sense of */
+    uint32_t ctl_odd;         /* control messages (or used elements) we could not make sense of */
+    uint32_t rx_empty;        /* receive buffers the device gave back with no byte in them */
 };
 
 /* 1 if base is a version-2 virtio-mmio console offering MULTIPORT. */
@@ -98,6 +99,10 @@ int vports_handshake(void);
 uint32_t vports_open_mask(void);
 /* A new set-up and handshake, then the ports in reopen opened again; 0, or -1. */
 int vports_reinit(uint32_t reopen);
+/* Receive buffers of size bytes (1 to 4096, 4096 at boot) from now on: the device is set up
+ * again (vports_reinit), the ports we had open reopened; bytes it had given us and that were not
+ * read yet are gone with the old buffers. 0, or -1. */
+int vports_set_rx_size(uint32_t size);
 /* Sleeps ms milliseconds (virtual timer), taking interrupts as they come. */
 void vports_pause_ms(uint32_t ms);
 
