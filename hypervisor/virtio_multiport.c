@@ -37,6 +37,14 @@ static struct vmp *to_vmp(struct vmmio_dev *m)
     return m->priv;
 }
 
+/* A control message's port id: all four bytes (a hostile id may differ from a valid one only
+ * above the low 16). */
+static uint32_t msg_port(const uint8_t *hdr)
+{
+    return (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+           (uint32_t)hdr[3] << 24;
+}
+
 /* A malformed ring: complete the bad chain with length 0 where its head is known (a driver
  * waiting for it goes on), then DEVICE_NEEDS_RESET for this device only. */
 static void ring_error(struct vmp *d, struct virtq *vq, enum vq_err err, bool head_valid,
@@ -93,7 +101,7 @@ static void ctl_flush(struct vmp *d, uint32_t *chains)
         if (d->chain.nseg == 0)
             break; /* no buffer: the message waits (vcon_ports.c's pending queue) */
         (*chains)--;
-        uint32_t port = (uint32_t)m.hdr[0] | (uint32_t)m.hdr[1] << 8;
+        uint32_t port = msg_port(m.hdr);
         if (d->chain.total < VCP_MSG_LEN) {
             vq_push(vq, d->chain.head, 0);
             used = true;
@@ -151,7 +159,7 @@ static void ctl_tx(struct vmp *d, uint32_t *chains, uint32_t *budget)
         enum vcp_err e = vcp_driver_msg(&d->ctl, msg, d->chain.total, &note);
         if (e) {
             d->refused++;
-            d->host->refused(d->ctx, (uint32_t)msg[0] | (uint32_t)msg[1] << 8, vcp_err_str(e));
+            d->host->refused(d->ctx, msg_port(msg), vcp_err_str(e));
         } else if (note.kind == VCP_NOTE_GUEST_OPEN) {
             port_rx(d, note.port, budget); /* what waited for the reader, at once */
         }

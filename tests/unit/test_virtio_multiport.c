@@ -27,9 +27,10 @@ struct zonef {
     struct vmp d;
     struct rf_ram *ram;
     struct rf_ring q[NQ];
-    bool work;   /* a link wake-up or work_later: run vmp_work in a later "exit" */
-    int faults;  /* rings the device found malformed */
-    int refused; /* control messages it refused */
+    bool work;             /* a link wake-up or work_later: run vmp_work in a later "exit" */
+    int faults;            /* rings the device found malformed */
+    int refused;           /* control messages it refused */
+    uint32_t refused_port; /* the port id the last refusal named */
     /* driver model */
     bool tx_busy[TX_SLOTS];
     uint32_t rx_len[QN]; /* length posted for receive buffer i */
@@ -63,9 +64,9 @@ static void h_fault(void *ctx, const char *what)
 
 static void h_refused(void *ctx, uint32_t port, const char *what)
 {
-    (void)port;
     (void)what;
     ((struct zonef *)ctx)->refused++;
+    ((struct zonef *)ctx)->refused_port = port;
 }
 
 static void h_later(void *ctx)
@@ -358,6 +359,21 @@ static void test_handshake_names_and_opens_ports(void **state)
     assert_true(vmp_guest_open(&zf[1]->d, 0));
 }
 
+/* A refused message is reported with its whole 32-bit id: 65536 and 0xffffffff (Linux's
+ * DEVICE_READY id) were reported as 0 and 65535. */
+static void test_refused_message_names_its_whole_id(void **state)
+{
+    struct zonef *z = zf[0];
+    (void)state;
+    ctl_send(z, 0, 0x10000, VCP_PORT_OPEN, 1);
+    assert_int_equal(z->refused, 1);
+    assert_int_equal(z->refused_port, 0x10000);
+    ctl_send(z, 0, VCP_BAD_ID, VCP_DEVICE_READY, 1);
+    assert_int_equal(z->refused, 2);
+    assert_int_equal(z->refused_port, VCP_BAD_ID);
+    assert_false(vmp_guest_open(&z->d, 0)); /* not taken for port 0 */
+}
+
 static void test_link_small_chains_in_order(void **state)
 {
     (void)state;
@@ -420,6 +436,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_handshake_names_and_opens_ports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_message_names_its_whole_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_small_chains_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_large_chains_slow_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_reader_holds_then_delivers, setup, teardown),
