@@ -2,7 +2,6 @@
  * (multiplexer load tests, hostile-zone tests; zone2's second vCPU is off until it races
  * CPU_ON at it), zone0 and zone1 with data ports. */
 #include "hypervisor/config.h"
-#include "hypervisor/port_link.h"
 #include "platform/qemu-virt/board.h"
 
 DECLARE_BLOB(testguest);
@@ -16,18 +15,8 @@ static uint8_t history0[HISTORY_SIZE], history1[HISTORY_SIZE], history2[HISTORY_
 static uint8_t tx_ring[BOARD_TX_RING_SIZE];
 
 /* Data ports (tests/system/test_ports.py): zone0's link0 is wired to zone1's link0, and each of
- * the two has a log port, which Ctrl-\ g shows. */
-#define LOG_SIZE 4096
-static struct link link01 = {.name = "link01"};
-static uint8_t log0[LOG_SIZE], log1[LOG_SIZE];
-static const struct port_cfg ports0[] = {
-    PORT_LINK_END("link0", link01, 0),
-    PORT_LOG_RING("log", log0),
-};
-static const struct port_cfg ports1[] = {
-    PORT_LINK_END("link0", link01, 1),
-    PORT_LOG_RING("log", log1),
-};
+ * the two has a log port. */
+#include "platform/zone/ports-pair.inc.c"
 
 static const struct zone_config zone_list[] = {
     TESTGUEST_ZONE_PORTS("zone0", 0, 0, BLOB(zone0_dtb), history0, ports0),

@@ -3,8 +3,6 @@
  * test guest over four CPUs; every CPU runs exactly one zone's vCPU. A board's linux.c includes
  * its board.h, then this.
  */
-#include "hypervisor/port_link.h"
-
 DECLARE_BLOB(linux_image);
 DECLARE_BLOB(linux_initrd);
 DECLARE_BLOB(testguest);
@@ -17,18 +15,8 @@ DECLARE_BLOB(guest2_dtb);
 static uint8_t history0[HISTORY_SIZE], history1[HISTORY_SIZE], history2[16384];
 
 /* Data ports: linux0's link0 is wired to linux1's link0 (/dev/virtio-ports/link0 in each), and
- * each Linux zone has a log port whose ring the console shows (Ctrl-\ g). */
-#define LOG_SIZE 4096
-static struct link link01 = {.name = "link01"};
-static uint8_t log0[LOG_SIZE], log1[LOG_SIZE];
-static const struct port_cfg ports0[] = {
-    PORT_LINK_END("link0", link01, 0),
-    PORT_LOG_RING("log", log0),
-};
-static const struct port_cfg ports1[] = {
-    PORT_LINK_END("link0", link01, 1),
-    PORT_LOG_RING("log", log1),
-};
+ * each Linux zone has a log port. */
+#include "platform/zone/ports-pair.inc.c"
 
 static const struct zone_config zone_list[] = {
     LINUX_ZONE("linux0", 0, BLOB(linux0_dtb), history0, ports0, 0, 1),
