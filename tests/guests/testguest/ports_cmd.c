@@ -88,6 +88,8 @@ void cmd_ports(const char *args)
     for (uint32_t i = 0; i < in->nports; i++) {
         const struct vport *p = vports_port(i);
 
+        if (!p->added && !p->ready)
+            continue; /* never announced: a device may have fewer ports than max_nr_ports */
         kprintf("  %2u ", i);
         put_left(p->name[0] ? p->name : "-", 17);
         put_left(p->host_open ? "open" : "closed", 7);

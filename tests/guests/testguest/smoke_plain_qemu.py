@@ -49,10 +49,10 @@ def pattern(n):
     return b"".join(lines)[:n]
 
 
-def make_dtb(tmp):
+def make_dtb(tmp, qemu_args=QEMU_ARGS):
     """QEMU's own DTB for this machine, plus /chosen/zone-name."""
     dtb = os.path.join(tmp, "virt.dtb")
-    subprocess.run([QEMU] + QEMU_ARGS + ["-machine", "dumpdtb=" + dtb],
+    subprocess.run([QEMU] + qemu_args + ["-machine", "dumpdtb=" + dtb],
                    check=True, stdin=subprocess.DEVNULL, capture_output=True)
     dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dtb], check=True,
                          capture_output=True, text=True).stdout
@@ -68,8 +68,8 @@ def make_dtb(tmp):
 class Guest:
     """QEMU with stdin on a pipe we write and stdout in a file we follow."""
 
-    def __init__(self, binary, dtb, tmp):
-        args = QEMU_ARGS + ["-dtb", dtb, "-kernel", binary]
+    def __init__(self, binary, dtb, tmp, qemu_args=QEMU_ARGS):
+        args = qemu_args + ["-dtb", dtb, "-kernel", binary]
         out_path = os.path.join(tmp, "console.out")
         rfd, self.wfd = os.pipe()
         with open(out_path, "wb") as out, open(os.path.join(tmp, "qemu.err"), "wb") as err:

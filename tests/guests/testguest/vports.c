@@ -21,6 +21,7 @@
 #define CFG_MAX_NR_PORTS (VIRTIO_MMIO_CONFIG + 4)
 #define CTL_WAIT_MS 100       /* the device completes control chains inside the notify */
 #define HANDSHAKE_WAIT_MS 500 /* every port announced and answered */
+#define HANDSHAKE_QUIET_MS 50 /* nothing more coming: the ports announced are all there is */
 #define WAIT_SLICE_MS 20      /* longest single sleep: time limits are checked in between */
 #define VTIMER_PPI 27
 #define CNTV_CTL_ENABLE 1u
@@ -452,23 +453,48 @@ static int all_ready(void)
     return 1;
 }
 
+static int any_added(void)
+{
+    for (uint32_t i = 0; i < info.nports; i++) {
+        if (ports[i].added)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Done when every port we drive is ready and named (the hypervisor announces all of its ports,
+ * and answers inside our notifies: normally at the first look), or when some were announced
+ * and nothing more came for HANDSHAKE_QUIET_MS: a device may announce only some of its
+ * max_nr_ports (QEMU's virtio-serial adds only the ports it has, named or not).
+ */
 int vports_handshake(void)
 {
-    uint64_t end;
+    uint64_t now, end, quiet;
+    uint32_t seen;
 
     if (vports_ctl_msg(VPORTS_BAD_ID, VP_DEVICE_READY, 1))
         return -1;
     info.live = 1;
-    /* The device answers inside our notifies, so this is normally done at the first look;
-     * ports the configuration left unnamed are waited for until the time limit. */
-    end = counter_read() + ms_ticks(HANDSHAKE_WAIT_MS);
-    do {
+    now = counter_read();
+    end = now + ms_ticks(HANDSHAKE_WAIT_MS);
+    quiet = now + ms_ticks(HANDSHAKE_QUIET_MS);
+    seen = info.ctl_in;
+    for (;;) {
         ctl_rx_take();
         if (all_ready())
             return 0;
+        now = counter_read();
+        if (info.ctl_in != seen) {
+            seen = info.ctl_in;
+            quiet = now + ms_ticks(HANDSHAKE_QUIET_MS);
+        } else if (any_added() && now > quiet) {
+            return 0;
+        }
+        if (now > end)
+            return any_added() ? 0 : -1;
         cpu_relax();
-    } while (counter_read() < end);
-    return -1;
+    }
 }
 
 int vports_init(uint64_t addr, uint32_t intid, const char **why)
