@@ -279,7 +279,7 @@ static void rx_post(uint32_t id)
 
     if (rx_posted[id])
         return;
-    for (uint16_t i = 0; i < RX_BUFS; i++) {
+    for (uint16_t i = 0; i < MIN(RX_BUFS, q->num); i++) {
         struct virtq_desc *d = &q->mem->desc[i];
 
         d->addr = (uint64_t)(uintptr_t)rx_buf[id][i];
@@ -587,7 +587,7 @@ static void tx_reclaim(uint32_t id)
 
 static int free_slot(uint32_t id)
 {
-    for (int i = 0; i < TX_SLOTS; i++) {
+    for (int i = 0; i < MIN(TX_SLOTS, queues[q_tx(id)].num); i++) {
         if (!(tx_busy[id] & (1u << i)))
             return i;
     }
