@@ -34,6 +34,9 @@ measures, inside that one run (under the hypervisor only after linux1 has reache
               n_tty) and shell woken -> echo written (ash's line editor, tty write, the notify
               exit). Wall time: on the host, from writing the key to the console FIFO to reading
               its echo (includes everything, and QEMU's and the host's latencies). Medians.
+              A key that comes while the shell is still awake (plain TCG on a loaded host: the
+              guest sometimes takes longer than the 10 ms gap to go idle) has no wake-up in the
+              trace and is left out of the guest figures; at least 90% must be measured.
 
 The console is QEMU's `pipe` chardev on two FIFOs with enlarged buffers instead of stdio on a pty,
 in both setups, so that QEMU's console writes never block on this script (see Console).
@@ -438,12 +441,14 @@ def measure_rtt(con):
     con.send(b"\x03")  # drop the typed line
     con.expect(con.prompt)
     ids, trace = read_trace(con)
-    phases = parse_trace(trace, ids)
-    if len(phases) < N_KEYS:
-        raise BenchError("trace: %d keystrokes found, %d sent" % (len(phases), N_KEYS))
-    phases = phases[:N_KEYS]
+    phases = parse_trace(trace, ids)[:N_KEYS]
+    # Under plain TCG on a loaded host the shell is now and then still awake when the next key
+    # comes KEY_GAP later (no wake-up in the trace, it reads the key at once): that key is not
+    # measured. More than a tenth of them, and the keys no longer test the idle path.
+    if len(phases) < N_KEYS - N_KEYS // 10:
+        raise BenchError("trace: %d keystrokes found asleep, %d sent" % (len(phases), N_KEYS))
     guest = [(a + b) / 1000 for a, b in phases]
-    return {"keys": N_KEYS,
+    return {"keys": len(phases),
             "rtt_guest_us": statistics.median(guest),
             "rtt_guest_irq_to_wakeup_us": statistics.median(a / 1000 for a, _ in phases),
             "rtt_guest_wakeup_to_echo_us": statistics.median(b / 1000 for _, b in phases),
@@ -484,7 +489,8 @@ def run_all(modes=("icount", "tcg")):
     Returns {mode: {"hypervisor": r, "plain": r, "ratio": {k: hypervisor/plain}}} with mode in
     "icount" (-icount shift=0) and "tcg" (no -icount); r has, for the fastest flood: bytes,
     guest_ns, bytes_per_s (guest time), virtio_irqs (taken during the 1 MiB), wall_s; all floods:
-    tp_guest_ns_all, tp_virtio_irqs_all; keystrokes: keys, rtt_guest_us (median, guest time),
+    tp_guest_ns_all, tp_virtio_irqs_all; keystrokes: keys (measured in guest time: those that
+    found the shell asleep), rtt_guest_us (median, guest time),
     rtt_guest_irq_to_wakeup_us and rtt_guest_wakeup_to_echo_us (medians of the two parts),
     rtt_guest_us_mean/_min/_max, rtt_wall_us (median, host), rtt_wall_us_mean; boot_wall_s,
     run_wall_s (host seconds).
@@ -536,7 +542,8 @@ def print_table(results, out=sys.stdout):
         f"throughput: {N_BYTES} bytes cat'ed to /dev/hvc0 (LF -> CR LF), per guest second, "
         f"best of {TP_RUNS['icount']} under icount",
         f"round trip: median of {N_KEYS} keystrokes at the ash prompt; guest us = virtio IRQ "
-        f"entry -> wake-up (a) -> echo write() returned (b), ftrace; wall us = host write -> echo",
+        f"entry -> wake-up (a) -> echo write() returned (b), ftrace, of the keys that found the "
+        f"shell asleep (>= 90%); wall us = host write -> echo",
     ], [("bytes/s", "bytes_per_s", 12, ".0f", ".3f"),
         ("virtio irqs", "virtio_irqs", 12, "d", ".2f"),
         ("rtt guest us", "rtt_guest_us", 14, ".1f", ".2f"),
