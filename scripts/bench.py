@@ -64,6 +64,9 @@ def main():
     print()
     import bench_linux  # Linux under the hypervisor vs plain QEMU virtconsole
     bench_linux.print_table(bench_linux.run_all())
+    print()
+    import bench_link  # zone-to-zone link vs plain QEMU virtserialport
+    bench_link.print_table(bench_link.run_all())
     return 0
 
 
